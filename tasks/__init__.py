@@ -1,0 +1,1 @@
+"""Example legged-robot tasks, imported as ``rsl_sim.tasks``."""
