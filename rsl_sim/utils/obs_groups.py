@@ -1,0 +1,101 @@
+"""Validation of the ``obs_groups`` config: which observation groups feed which observation set."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+from tensordict import TensorDict
+
+
+def resolve_obs_groups(
+    obs: TensorDict | Mapping, obs_groups: Mapping[str, Sequence[str]], default_sets: Sequence[str]
+) -> dict[str, list[str]]:
+    """Check the ``obs_groups`` config against the environment's observations and fill in missing sets.
+
+    ``obs_groups`` maps an observation *set* (a consumer such as ``"actor"``, ``"critic"``, ``"student"``,
+    ``"teacher"``, ``"rnd_state"``) to the list of observation *groups* (keys of the environment's observation
+    ``TensorDict``) concatenated to form its input, e.g. ``{"actor": ["policy"], "critic": ["policy", "privileged"]}``.
+
+    Every listed group must exist in ``obs``. A set named in ``default_sets`` but absent from ``obs_groups`` is filled
+    as RSL-RL 5.x does, with a warning:
+
+    1. with the group of the same name, if ``obs`` has one (e.g. a ``"critic"`` group for the ``"critic"`` set);
+    2. otherwise with the ``"policy"`` group, if ``obs`` has one;
+    3. otherwise a ``ValueError`` is raised.
+
+    The resolved mapping is printed. The inputs are never modified.
+
+    Args:
+        obs: Observations from the environment, a ``TensorDict`` (or mapping) of groups with batch size
+            ``[num_envs]``.
+        obs_groups: Config mapping observation sets to lists of observation groups. May be empty (a warning is
+            issued and every default set is filled by the rules above).
+        default_sets: Observation sets the algorithm needs (e.g. ``["actor", "critic"]``).
+
+    Returns:
+        A new dict mapping every configured and every default set to a new list of group names.
+
+    Raises:
+        TypeError: If a set maps to a plain string instead of a list of group names.
+        ValueError: If a set maps to an empty list, names a group missing from ``obs`` (the message names the group,
+            the set and the available groups), or a default set cannot be filled.
+    """
+    available = list(obs.keys())
+
+    # Copy the config so that the caller's dict and lists stay untouched
+    resolved: dict[str, list[str]] = {}
+    if len(obs_groups) == 0:
+        warnings.warn(
+            "The 'obs_groups' config is empty, so every observation set falls back to a default group. Configure"
+            f" 'obs_groups' explicitly, e.g. {{'actor': ['policy'], 'critic': ['policy']}}. Available observation"
+            f" groups: {available}.",
+            stacklevel=2,
+        )
+    for set_name, groups in obs_groups.items():
+        if isinstance(groups, str):
+            raise TypeError(
+                f"Observation set '{set_name}' in 'obs_groups' must be a list of group names, got the string"
+                f" '{groups}'. Write ['{groups}'] instead."
+            )
+        resolved[set_name] = list(groups)
+
+    # Every configured set needs at least one group, and every group must exist in the observations
+    for set_name, groups in resolved.items():
+        if len(groups) == 0:
+            raise ValueError(f"Observation set '{set_name}' in 'obs_groups' is an empty list; name at least one group.")
+        for group in groups:
+            if group not in obs:
+                raise ValueError(
+                    f"Observation group '{group}' of observation set '{set_name}' is not in the observations of the"
+                    f" environment. Available observation groups: {available}."
+                )
+
+    # Fill the sets the algorithm needs but the config does not name
+    for set_name in default_sets:
+        if set_name in resolved:
+            continue
+        if set_name in obs:
+            fallback = set_name
+        elif "policy" in obs:
+            fallback = "policy"
+        else:
+            raise ValueError(
+                f"The 'obs_groups' config has no '{set_name}' set and the observations have neither a '{set_name}' nor"
+                f" a 'policy' group to fall back on. Add '{set_name}' to 'obs_groups' with groups from {available}."
+            )
+        resolved[set_name] = [fallback]
+        warnings.warn(
+            f"The 'obs_groups' config has no '{set_name}' set; using the observation group '{fallback}' for it. Add"
+            f" '{set_name}': ['{fallback}'] to 'obs_groups' to make this explicit.",
+            stacklevel=2,
+        )
+
+    # Show the final mapping
+    print("-" * 80)
+    print("Resolved observation sets:")
+    for set_name, groups in resolved.items():
+        print(f"\t{set_name}: {groups}")
+    print("-" * 80)
+
+    return resolved
