@@ -1,0 +1,102 @@
+"""Throughput of the CPU MuJoCo Go2 velocity env next to the raw physics of the same robots and a gymnasium yardstick.
+
+For each robot count the script builds ``RslSim/Go2-Flat-v0`` (VelocityEnv), steps it with random actions and
+reports env steps per second (all envs counted, one env step = 4 physics steps + the MDP). In the same run it steps
+the env's own batched simulation alone (same model, same robots, same threads, no MDP, no recording) and reports
+that rate in env-step equivalents, and the ratio env / physics. Last, gymnasium's ``Ant-v5`` in a ``SyncVectorEnv``
+gives a yardstick for a standard MuJoCo vector env.
+
+Usage::
+
+    python benchmarks/env_throughput.py                      # 64, 512, 2048 robots
+    python benchmarks/env_throughput.py --num-envs 512 --steps 300 --threads 2
+
+Timings on a shared machine vary; the load average is printed with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import gymnasium
+import numpy as np
+
+import rsl_sim.tasks.velocity  # noqa: F401  (registers RslSim/Go2-Flat-v0)
+from rsl_sim.tasks.velocity.env import VelocityEnv
+from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
+
+
+def time_env(num_envs: int, steps: int, threads: int, repeats: int) -> tuple[float, float]:
+    """Best-of-``repeats`` rates (env steps/s) of the env and of its bare physics."""
+    cfg = UnitreeGo2FlatEnvCfg()
+    cfg.physics.num_threads = threads
+    env = VelocityEnv(num_envs=num_envs, cfg=cfg, seed=0)
+    rng = np.random.default_rng(0)
+    actions = rng.uniform(-1.0, 1.0, size=(steps, num_envs, 12)).astype(np.float32)
+    env.reset(seed=0)
+    for k in range(20):
+        env.step(actions[k % steps])
+
+    env_rates, physics_rates = [], []
+    for _ in range(repeats):
+        # The env: MDP + physics
+        start = time.perf_counter()
+        for k in range(steps):
+            env.step(actions[k])
+        env_rates.append(num_envs * steps / (time.perf_counter() - start))
+
+        # The same batched simulation alone, controls held
+        start = time.perf_counter()
+        for _ in range(steps):
+            env.sim.step_plain(env.cfg.decimation)
+        physics_rates.append(num_envs * steps / (time.perf_counter() - start))
+        env.reset()
+    env.close()
+    return max(env_rates), max(physics_rates)
+
+
+def time_ant(num_envs: int, steps: int) -> float | None:
+    """Env steps/s of gymnasium's Ant-v5 in a SyncVectorEnv (None if it cannot be built)."""
+    try:
+        envs = gymnasium.make_vec("Ant-v5", num_envs=num_envs, vectorization_mode="sync")
+    except Exception as error:  # gymnasium raises various errors when its MuJoCo envs are unavailable
+        print(f"  Ant-v5 unavailable: {error}")
+        return None
+    envs.reset(seed=0)
+    actions = np.random.default_rng(0).uniform(-1.0, 1.0, size=(steps, *envs.action_space.shape))
+    for k in range(10):
+        envs.step(actions[k])
+    start = time.perf_counter()
+    for k in range(steps):
+        envs.step(actions[k])
+    rate = num_envs * steps / (time.perf_counter() - start)
+    envs.close()
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--num-envs", type=int, nargs="+", default=[64, 512, 2048])
+    parser.add_argument("--steps", type=int, default=200, help="env steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per size (the best is reported)")
+    parser.add_argument("--threads", type=int, default=0, help="physics threads (0: one per CPU)")
+    parser.add_argument("--ant-envs", type=int, nargs="*", default=[16, 64])
+    args = parser.parse_args()
+
+    print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}")
+    for num_envs in args.num_envs:
+        steps = max(20, min(args.steps, (args.steps * 512) // num_envs))
+        env_rate, physics_rate = time_env(num_envs, steps, args.threads, args.repeats)
+        print(f"{num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | {env_rate / physics_rate:>12.0%}")
+    for num_envs in args.ant_envs:
+        rate = time_ant(num_envs, 200)
+        if rate is not None:
+            print(f"Ant-v5 SyncVectorEnv, {num_envs} envs: {rate:,.0f} env steps/s")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

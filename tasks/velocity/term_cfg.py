@@ -1,0 +1,249 @@
+"""Configuration dataclasses of the velocity task's parts: MDP terms, command, action, sensors, physics and scene.
+
+Names, fields and units follow Isaac Lab's manager-based configs (``ObservationTermCfg``, ``RewardTermCfg``,
+``UniformVelocityCommandCfg``, ``ContactSensorCfg``, ...). A term's ``func`` is a callable or a name: a plain name is
+looked up in the task's term module (``observations``, ``rewards``, ``terminations``, ``events``), and
+``"package.module:attr"`` imports any function. Term ``params`` are checked against the function's signature when the
+env is built, so a misspelled key is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+TermFunc = Callable[..., Any] | str
+
+
+@dataclass
+class SceneEntityCfg:
+    """Selects an entity of the scene and, optionally, some of its joints or bodies (Isaac Lab's ``SceneEntityCfg``).
+
+    Attributes:
+        name: Entity name: ``"robot"`` or ``"contact_forces"`` (later ``"height_scanner"``).
+        joint_names: Regular expression(s) over the robot's joint names; None selects all.
+        body_names: Regular expression(s) over the entity's body names; None selects all.
+    """
+
+    name: str = "robot"
+    joint_names: str | tuple[str, ...] | None = None
+    body_names: str | tuple[str, ...] | None = None
+
+
+@dataclass
+class UniformNoiseCfg:
+    """Additive uniform noise ``U(n_min, n_max)`` on an observation term (Isaac Lab's ``UniformNoiseCfg``)."""
+
+    n_min: float = -1.0
+    n_max: float = 1.0
+
+
+@dataclass
+class ObservationTermCfg:
+    """One observation term: ``scale * clip(func(env, **params) + noise)``.
+
+    Attributes:
+        func: Term function (callable or name in ``observations``), returning ``[num_envs, dim]``.
+        params: Keyword arguments of ``func``.
+        noise: Additive noise, applied when the group has ``enable_corruption``.
+        clip: ``(min, max)`` applied after the noise.
+        scale: Factor applied last.
+    """
+
+    func: TermFunc = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    noise: UniformNoiseCfg | None = None
+    clip: tuple[float, float] | None = None
+    scale: float | None = None
+
+
+@dataclass
+class ObservationGroupCfg:
+    """An observation group: ordered terms concatenated into one vector ``[num_envs, group_dim]``.
+
+    Attributes:
+        terms: Terms by name, in order; a term set to None is left out.
+        enable_corruption: Whether the terms' noise is applied.
+    """
+
+    terms: dict[str, ObservationTermCfg | None] = field(default_factory=dict)
+    enable_corruption: bool = False
+
+
+@dataclass
+class RewardTermCfg:
+    """One reward term; the env adds ``weight * func(env, **params) * step_dt``.
+
+    Attributes:
+        func: Term function (callable or name in ``rewards``), returning ``[num_envs]``.
+        weight: Weight of the term (0 still logs the term, as Isaac Lab does, without evaluating it).
+        params: Keyword arguments of ``func``.
+    """
+
+    func: TermFunc = ""
+    weight: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TerminationTermCfg:
+    """One termination term.
+
+    Attributes:
+        func: Term function (callable or name in ``terminations``), returning a bool mask ``[num_envs]``.
+        params: Keyword arguments of ``func``.
+        time_out: Whether the term truncates the episode (time limit) rather than terminating it.
+    """
+
+    func: TermFunc = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    time_out: bool = False
+
+
+@dataclass
+class EventTermCfg:
+    """One event term (randomization, reset, push).
+
+    Attributes:
+        func: Term function (callable or name in ``events``) called as ``func(env, env_ids, **params)``.
+        mode: ``"startup"`` (once, when the env is built or re-seeded), ``"reset"`` (on episode reset) or
+            ``"interval"`` (every ``interval_range_s`` seconds of episode time, per env).
+        params: Keyword arguments of ``func``.
+        interval_range_s: ``(min, max)`` seconds between two interval events (mode ``"interval"`` only).
+    """
+
+    func: TermFunc = ""
+    mode: str = "reset"
+    params: dict[str, Any] = field(default_factory=dict)
+    interval_range_s: tuple[float, float] | None = None
+
+
+@dataclass
+class VelocityRangesCfg:
+    """Sampling ranges of the velocity command (Isaac Lab's ``UniformVelocityCommandCfg.Ranges``)."""
+
+    lin_vel_x: tuple[float, float] = (-1.0, 1.0)
+    lin_vel_y: tuple[float, float] = (-1.0, 1.0)
+    ang_vel_z: tuple[float, float] = (-1.0, 1.0)
+    heading: tuple[float, float] | None = None
+
+
+@dataclass
+class UniformVelocityCommandCfg:
+    """Base velocity command ``(v_x, v_y, omega_z)`` in the base frame (Isaac Lab's ``UniformVelocityCommandCfg``).
+
+    Attributes:
+        resampling_time_range: ``(min, max)`` seconds between two resamplings, per env.
+        rel_standing_envs: Probability that a resampled command is zero (standing).
+        rel_heading_envs: Probability that ``omega_z`` follows the heading target (with ``heading_command``).
+        heading_command: Whether ``omega_z`` is computed from a heading target: ``clip(k * wrap(target - heading))``.
+        heading_control_stiffness: The gain ``k`` of the heading controller.
+        ranges: Sampling ranges.
+        vel_xy_success_threshold: Mean xy tracking error [m/s] below which an episode counts as a success.
+        vel_yaw_success_threshold: Mean yaw-rate tracking error [rad/s] below which an episode counts as a success.
+    """
+
+    resampling_time_range: tuple[float, float] = (10.0, 10.0)
+    rel_standing_envs: float = 0.0
+    rel_heading_envs: float = 1.0
+    heading_command: bool = False
+    heading_control_stiffness: float = 1.0
+    ranges: VelocityRangesCfg = field(default_factory=VelocityRangesCfg)
+    vel_xy_success_threshold: float = 0.5
+    vel_yaw_success_threshold: float = 0.4
+
+
+@dataclass
+class JointPositionActionCfg:
+    """Joint position targets ``offset + scale * action`` (Isaac Lab's ``JointPositionActionCfg``).
+
+    Attributes:
+        joint_names: Regular expression(s) over the robot's joint names (order: the robot's joint order).
+        scale: Action scale [rad].
+        use_default_offset: Whether the offset is the default joint position (else 0).
+        clip: Optional ``(min, max)`` applied to the raw actions.
+    """
+
+    joint_names: str | tuple[str, ...] = ".*"
+    scale: float = 1.0
+    use_default_offset: bool = True
+    clip: tuple[float, float] | None = None
+
+
+@dataclass
+class ContactSensorCfg:
+    """Net contact forces of robot bodies (Isaac Lab's ``ContactSensorCfg``), updated every physics step.
+
+    Attributes:
+        body_names: Regular expression(s) over the robot's body names.
+        history_length: Number of past physics steps kept in ``net_forces_w_history``.
+        track_air_time: Whether air/contact times are tracked.
+        force_threshold: Force norm [N] above which a body counts as in contact (PhysX's default 1 N).
+    """
+
+    body_names: str | tuple[str, ...] = ".*"
+    history_length: int = 3
+    track_air_time: bool = True
+    force_threshold: float = 1.0
+
+
+@dataclass
+class PhysicsCfg:
+    """MuJoCo settings. Defaults follow Isaac Lab's MuJoCo-Warp preset of the velocity task where MuJoCo has them.
+
+    Attributes:
+        dt: Physics time step [s].
+        integrator: ``"implicitfast"``, ``"euler"``, ``"rk4"`` or ``"implicit"``.
+        cone: Friction cone, ``"pyramidal"`` or ``"elliptic"``.
+        impratio: Ratio of frictional to normal constraint impedance.
+        iterations: Maximum constraint-solver iterations.
+        ls_iterations: Maximum line-search iterations of the solver.
+        tolerance: Solver tolerance for early termination.
+        num_threads: Worker threads of the batched simulation (0: one per CPU).
+    """
+
+    dt: float = 0.005
+    integrator: str = "implicitfast"
+    cone: str = "pyramidal"
+    impratio: float = 1.0
+    iterations: int = 100
+    ls_iterations: int = 50
+    tolerance: float = 1e-8
+    num_threads: int = 0
+
+
+@dataclass
+class TerrainCfg:
+    """Ground of the scene.
+
+    Attributes:
+        terrain_type: ``"plane"`` (flat ground at z = 0). ``"generator"`` (height-field terrain) comes with the
+            rough tasks.
+        static_friction: Friction coefficient of the ground (MuJoCo takes the robot side's randomized value for robot
+            contacts; see the friction event).
+    """
+
+    terrain_type: str = "plane"
+    static_friction: float = 1.0
+
+
+@dataclass
+class ViewerCfg:
+    """Offscreen rendering of one environment (``render()``).
+
+    Attributes:
+        env_index: Which environment is drawn.
+        width: Image width [px].
+        height: Image height [px].
+        distance: Camera distance to the tracked base [m].
+        elevation: Camera elevation [deg] (negative looks down).
+        azimuth: Camera azimuth [deg].
+    """
+
+    env_index: int = 0
+    width: int = 640
+    height: int = 480
+    distance: float = 2.0
+    elevation: float = -20.0
+    azimuth: float = 135.0
