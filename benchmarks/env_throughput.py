@@ -1,15 +1,16 @@
-"""Throughput of the CPU MuJoCo Go2 velocity env next to the raw physics of the same robots and a gymnasium yardstick.
+"""Throughput of the CPU MuJoCo Go2 velocity envs next to the raw physics of the same robots and a gymnasium yardstick.
 
-For each robot count the script builds ``RslSim/Go2-Flat-v0`` (VelocityEnv), steps it with random actions and
-reports env steps per second (all envs counted, one env step = 4 physics steps + the MDP). In the same run it steps
-the env's own batched simulation alone (same model, same robots, same threads, no MDP, no recording) and reports
+For each task and robot count the script builds the env (``RslSim/Go2-Flat-v0``, ``RslSim/Go2-Rough-v0`` with its
+height scan, ``RslSim/Go2-Rough-Depth-v0`` with height scan and depth camera), steps it with random actions and reports
+env steps per second (all envs counted, one env step = 4 physics steps + the MDP + the sensors). In the same run it
+steps the env's own batched simulation alone (same model, same robots, same threads, no MDP, no recording) and reports
 that rate in env-step equivalents, and the ratio env / physics. Last, gymnasium's ``Ant-v5`` in a ``SyncVectorEnv``
 gives a yardstick for a standard MuJoCo vector env.
 
 Usage::
 
-    python benchmarks/env_throughput.py                      # 64, 512, 2048 robots
-    python benchmarks/env_throughput.py --num-envs 512 --steps 300 --threads 2
+    python benchmarks/env_throughput.py                      # flat: 64, 512, 2048; rough: 512, 2048; depth: 512
+    python benchmarks/env_throughput.py --tasks rough rough_depth --num-envs 512 --steps 100 --threads 2
 
 Timings on a shared machine vary; the load average is printed with the results.
 """
@@ -23,14 +24,21 @@ import time
 import gymnasium
 import numpy as np
 
-import rsl_sim.tasks.velocity  # noqa: F401  (registers RslSim/Go2-Flat-v0)
+import rsl_sim.tasks.velocity  # noqa: F401  (registers the RslSim/Go2 ids)
 from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughDepthEnvCfg, UnitreeGo2RoughEnvCfg
+
+# Task name -> (config class, default robot counts)
+TASKS = {
+    "flat": (UnitreeGo2FlatEnvCfg, [64, 512, 2048]),
+    "rough": (UnitreeGo2RoughEnvCfg, [512, 2048]),
+    "rough_depth": (UnitreeGo2RoughDepthEnvCfg, [512]),
+}
 
 
-def time_env(num_envs: int, steps: int, threads: int, repeats: int) -> tuple[float, float]:
+def time_env(task: str, num_envs: int, steps: int, threads: int, repeats: int) -> tuple[float, float]:
     """Best-of-``repeats`` rates (env steps/s) of the env and of its bare physics."""
-    cfg = UnitreeGo2FlatEnvCfg()
+    cfg = TASKS[task][0]()
     cfg.physics.num_threads = threads
     env = VelocityEnv(num_envs=num_envs, cfg=cfg, seed=0)
     rng = np.random.default_rng(0)
@@ -78,7 +86,8 @@ def time_ant(num_envs: int, steps: int) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--num-envs", type=int, nargs="+", default=[64, 512, 2048])
+    parser.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=list(TASKS))
+    parser.add_argument("--num-envs", type=int, nargs="+", default=None, help="robot counts (default: per task)")
     parser.add_argument("--steps", type=int, default=200, help="env steps per measurement")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per size (the best is reported)")
     parser.add_argument("--threads", type=int, default=0, help="physics threads (0: one per CPU)")
@@ -86,11 +95,17 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}")
-    for num_envs in args.num_envs:
-        steps = max(20, min(args.steps, (args.steps * 512) // num_envs))
-        env_rate, physics_rate = time_env(num_envs, steps, args.threads, args.repeats)
-        print(f"{num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | {env_rate / physics_rate:>12.0%}")
+    print(
+        f"{'task':>11} | {'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}"
+    )
+    for task in args.tasks:
+        for num_envs in args.num_envs or TASKS[task][1]:
+            steps = max(20, min(args.steps, (args.steps * 512) // num_envs))
+            env_rate, physics_rate = time_env(task, num_envs, steps, args.threads, args.repeats)
+            print(
+                f"{task:>11} | {num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | "
+                f"{env_rate / physics_rate:>12.0%}"
+            )
     for num_envs in args.ant_envs:
         rate = time_ant(num_envs, 200)
         if rate is not None:

@@ -270,6 +270,17 @@ def test_cnn_model_latent_is_1d_then_image_encodings():
     assert model.mlp[0].in_features == 4 + model.cnn_latent_dim
 
 
+def test_integer_images_are_scaled_to_unit_range():
+    torch.manual_seed(11)
+    model = build("cnn")
+    obs = make_obs()
+    as_uint8 = obs.clone()
+    as_uint8["rgb"] = (obs["rgb"].clamp(0, 1) * 255).round().to(torch.uint8)
+    reference = obs.clone()
+    reference["rgb"] = as_uint8["rgb"].float() / 255.0
+    torch.testing.assert_close(model(as_uint8), model(reference))
+
+
 def test_cnn_cfg_per_group_and_image_only_model():
     obs = make_obs()
     cfg = {"depth": {"output_channels": [2], "kernel_size": 3}, "rgb": {"output_channels": [5], "kernel_size": 5}}

@@ -100,7 +100,14 @@ class CNNModel(MLPModel):
         return torch.cat(latents, dim=-1)
 
     def _encode_image(self, group: str, image: torch.Tensor) -> torch.Tensor:
-        """Encode ``[..., C, H, W]`` images of one group into ``[..., latent]`` (leading dims folded for the CNN)."""
+        """Encode ``[..., C, H, W]`` images of one group into ``[..., latent]`` (leading dims folded for the CNN).
+
+        Integer images (e.g. ``uint8`` camera frames, kept as such in the rollout storage) are scaled to ``[0, 1]`` by
+        their dtype's maximum before the CNN; floating-point images are used as they are. Exported policies take
+        floating-point images.
+        """
+        if not image.is_floating_point():
+            image = image.float() / float(torch.iinfo(image.dtype).max)
         leading = image.shape[:-3]
         latent = self.cnns[group](image.reshape(-1, *image.shape[-3:]))
         return latent.reshape(*leading, latent.shape[-1])

@@ -14,7 +14,14 @@ gymnasium conventions: auto-reset in ``SAME_STEP`` mode (``metadata["autoreset_m
 an episode is in ``infos["final_obs"]`` (object array, one observation dict per env, None elsewhere; mask
 ``infos["_final_obs"]``), with ``infos["final_info"]`` / ``infos["_final_info"]``. ``infos["log"]`` holds Isaac Lab's
 episode statistics (``Episode_Reward/<term>``, ``Episode_Termination/<term>``, ``Metrics/...``) on steps where envs
-reset. Observations are a dict of ``float32`` groups (``policy``, ``critic``).
+reset. Observations are a dict of ``float32`` groups (``policy``, ``critic``; image groups such as ``depth`` are
+``[N, C, H, W]``).
+
+Terrain and sensors: with ``scene.terrain.terrain_type = "generator"`` all envs share one MuJoCo height field
+(:class:`~rsl_sim.tasks.mujoco.terrain.TerrainGenerator`); each env starts at the origin of its terrain level and type,
+and the curriculum terms (``terrain_levels``) move envs between levels when they reset, before the reset events place
+the robots. Ray sensors (``scene.height_scanner``, ``scene.depth_camera``) exist only when configured; they are
+updated after the physics of each step and for the envs that reset (the camera at its own ``update_period``).
 """
 
 from __future__ import annotations
@@ -30,11 +37,16 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from rsl_sim.tasks.mujoco.batched_sim import BatchedMujocoSim
+from rsl_sim.tasks.mujoco.curriculum import TerrainCurriculum
+from rsl_sim.tasks.mujoco.terrain import FLAT_TERRAIN_CFG, TerrainGenerator
 from rsl_sim.tasks.velocity.actions import JointPositionAction
 from rsl_sim.tasks.velocity.commands import UniformVelocityCommand
 from rsl_sim.tasks.velocity.contact_sensor import ContactSensor
+from rsl_sim.tasks.velocity.curriculums import CurriculumManager
+from rsl_sim.tasks.velocity.depth_camera_sensor import DepthCameraSensor
 from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, VelocityEnvCfg
 from rsl_sim.tasks.velocity.events import EventManager
+from rsl_sim.tasks.velocity.height_scanner_sensor import HeightScannerSensor
 from rsl_sim.tasks.velocity.observations import ObservationManager
 from rsl_sim.tasks.velocity.rewards import RewardManager
 from rsl_sim.tasks.velocity.robot import RobotData
@@ -70,9 +82,11 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         cfg_entry_point: ``"package.module:ConfigClass"``; used when ``cfg`` is None (default: the Go2 flat task).
         render_mode: None or ``"rgb_array"``.
         seed: Seed of the startup randomization and of the first episodes; None uses ``cfg.seed``.
+        **entry_points: Further ``*_entry_point`` registration kwargs (the task's agent configs), kept in
+            ``entry_points``.
 
     Raises:
-        ValueError: For an invalid config, ``num_envs`` < 1 or an unsupported render mode.
+        ValueError: For an invalid config, ``num_envs`` < 1, an unsupported render mode or an unknown keyword.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"], "render_fps": 50}
@@ -84,7 +98,16 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         cfg_entry_point: str | None = None,
         render_mode: str | None = None,
         seed: int | None = None,
+        **entry_points: str,
     ) -> None:
+        # Registration metadata (agent configs named by the gymnasium registration) is accepted and kept
+        unknown = sorted(key for key in entry_points if not key.endswith("_entry_point"))
+        if unknown:
+            raise ValueError(
+                f"VelocityEnv got unknown keyword arguments {unknown}; valid: num_envs, cfg, cfg_entry_point, "
+                "render_mode, seed (and registration entry points named '*_entry_point')."
+            )
+        self.entry_points = dict(entry_points)
         # Config
         if cfg is None:
             cfg = load_cfg(cfg_entry_point) if cfg_entry_point is not None else UnitreeGo2FlatEnvCfg()
@@ -109,18 +132,38 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.step_dt)}
         self.rng = np.random.default_rng(seed if seed is not None else cfg.seed)
 
+        # Terrain: the plane or one height field shared by all envs (with its levels and env origins)
+        self.terrain_generator = self._build_terrain()
+        self.terrain_curriculum: TerrainCurriculum | None = None
+        self.env_origins = np.zeros((self.num_envs, 3))
+        self._make_terrain_curriculum()
+
         # Physics: the model, the batched simulation and the robot's frames
         self.model, self.layout = build_scene(
-            cfg.scene.robot, cfg.scene.terrain, cfg.physics, contact_bodies=cfg.scene.contact_forces.body_names
+            cfg.scene.robot,
+            cfg.scene.terrain,
+            cfg.physics,
+            contact_bodies=cfg.scene.contact_forces.body_names,
+            terrain_generator=self.terrain_generator,
         )
         self.sim = BatchedMujocoSim(
             self.model, self.num_envs, num_threads=cfg.physics.num_threads, record=("sensordata", "qvel")
         )
-        self.env_origins = np.zeros((self.num_envs, 3))
         self.robot = RobotData(cfg.scene.robot, self.model, self.layout.body_names, self.sim)
         self.contact_sensor = ContactSensor(
             cfg.scene.contact_forces, self.layout.contact_body_names, self.num_envs, self.physics_dt
         )
+
+        # Ray sensors, only where the config asks for them
+        self.sensors: dict[str, HeightScannerSensor | DepthCameraSensor] = {}
+        if cfg.scene.height_scanner is not None:
+            self.sensors["height_scanner"] = HeightScannerSensor(
+                cfg.scene.height_scanner, self.terrain_generator, self.robot
+            )
+        if cfg.scene.depth_camera is not None:
+            self.sensors["depth_camera"] = DepthCameraSensor(
+                cfg.scene.depth_camera, self.terrain_generator, self.robot, self.step_dt
+            )
         self.default_body_inertia = self.model.body_inertia[1:].copy()
         self.default_body_ipos = self.model.body_ipos[1:].copy()
         self.pair_body_ids = self.model.geom_bodyid[self.model.pair_geom2] - 1
@@ -135,12 +178,13 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         self.termination_manager = TerminationManager(cfg.terminations, self)
         self.reward_manager = RewardManager(cfg.rewards, self)
         self.observation_manager = ObservationManager(cfg.observations, self)
+        self.curriculum_manager = CurriculumManager(cfg.curriculum, self)
 
         # Spaces
         self.single_observation_space = gymnasium.spaces.Dict(
             {
-                name: gymnasium.spaces.Box(-np.inf, np.inf, shape=(dim,), dtype=np.float32)
-                for name, dim in self.observation_manager.group_dims.items()
+                name: gymnasium.spaces.Box(-np.inf, np.inf, shape=shape, dtype=np.float32)
+                for name, shape in self.observation_manager.group_shapes.items()
             }
         )
         self.single_action_space = gymnasium.spaces.Box(
@@ -152,7 +196,7 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         # Startup randomization, then a first reset so that every env holds a valid state
         self.event_manager.apply_startup()
         self._viewer: OffscreenViewer | None = None
-        self._obs = self._reset_all()
+        self._obs = self._reset_all(run_curriculum=False)
 
     # Properties
     @property
@@ -189,17 +233,20 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
             if not isinstance(seed, (int, np.integer)):
                 raise ValueError(f"seed must be an int or None, got {type(seed).__name__} (one seed for all envs).")
             self.rng = np.random.default_rng(int(seed))
+            self._make_terrain_curriculum()
             self.event_manager.apply_startup()
         options = dict(options or {})
         reset_mask = options.pop("reset_mask", None)
         if options:
             raise ValueError(f"reset: unknown options {sorted(options)}; valid: ['reset_mask'].")
         if reset_mask is None:
-            self._obs = self._reset_all()
+            # a seeded reset starts the terrain levels afresh: no curriculum step from the old positions
+            self._obs = self._reset_all(run_curriculum=seed is None)
             return self._obs, {}
         env_ids = np.flatnonzero(np.asarray(reset_mask, dtype=bool).reshape(self.num_envs))
-        log = self._reset_idx(env_ids)
+        log = self._reset_idx(env_ids, run_curriculum=seed is None)
         self.robot.update()
+        self._reset_sensors(env_ids)
         self._obs = self.observation_manager.compute()
         return self._obs, {"log": log}
 
@@ -234,6 +281,7 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         self.robot.update(records["qvel"], self.physics_dt)
         # contact sensors report the force the body exerts on the ground: negate for the force on the body
         self.contact_sensor.update(-forces)
+        self._update_sensors()
 
         # Counters, terminations, rewards
         self.episode_length_buf += 1
@@ -257,6 +305,7 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
             if diverged.any():
                 infos["log"]["Physics/diverged_envs"] = float(diverged.sum())
             self.robot.update()
+            self._reset_sensors(reset_ids)
 
         # Commands and interval events, then the observations
         for command in self.command_manager.values():
@@ -285,6 +334,7 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
                 self.cfg.physics,
                 visual=True,
                 offscreen_size=(viewer_cfg.width, viewer_cfg.height),
+                terrain_generator=self.terrain_generator,
             )
             self._viewer = OffscreenViewer(viewer_cfg, visual_model, self.cfg.scene.robot.base_body_name)
         return self._viewer.render(self.sim.qpos[index])
@@ -296,26 +346,34 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
             self._viewer = None
 
     # Internals
-    def _reset_all(self) -> dict[str, np.ndarray]:
-        """Reset every env and return the observations (Isaac Lab's ``reset``: no command update before them)."""
-        self._reset_idx(np.arange(self.num_envs))
+    def _reset_all(self, run_curriculum: bool = True) -> dict[str, np.ndarray]:
+        """Reset every env and return the observations (Isaac Lab's ``reset``: no command update before them).
+
+        Args:
+            run_curriculum: Whether the curriculum terms run (not before the robots were ever placed).
+        """
+        env_ids = np.arange(self.num_envs)
+        self._reset_idx(env_ids, run_curriculum=run_curriculum)
         self.robot.update()
+        self._reset_sensors(env_ids)
         return self.observation_manager.compute()
 
-    def _reset_idx(self, env_ids: np.ndarray) -> dict[str, float]:
-        """Reset some envs: simulation state, sensors, reset events, managers; return the episode statistics.
+    def _reset_idx(self, env_ids: np.ndarray, run_curriculum: bool = True) -> dict[str, float]:
+        """Reset some envs: curriculum, simulation state, sensors, reset events, managers; return the statistics.
 
         Args:
             env_ids: Sorted environment indices ``[k]``.
+            run_curriculum: Whether the curriculum terms run (they move env origins before the robots are placed).
 
         Returns:
-            The log entries (``Episode_Reward/...``, ``Metrics/...``, ``Episode_Termination/...``).
+            The log entries (``Curriculum/...``, ``Episode_Reward/...``, ``Metrics/...``, ``Episode_Termination/...``).
         """
+        curriculum_log = self.curriculum_manager.compute(env_ids) if run_curriculum else {}
         self.sim.reset(env_ids)
         self.contact_sensor.reset(env_ids)
         self.external_wrench_b[env_ids] = 0.0
         self.event_manager.apply_reset(env_ids)
-        log: dict[str, float] = {}
+        log: dict[str, float] = dict(curriculum_log)
         self.action_term.reset(env_ids)
         log.update(self.reward_manager.reset(env_ids))
         for name, command in self.command_manager.items():
@@ -326,6 +384,55 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         log.update(self.termination_manager.reset(env_ids))
         self._episode_length_buf[env_ids] = 0
         return log
+
+    def _build_terrain(self) -> TerrainGenerator:
+        """The terrain of ``cfg.scene.terrain``: the generator's height field, or the plane (for the ray sensors).
+
+        Raises:
+            ValueError: For a generator terrain without ``terrain_generator`` or an unknown terrain type.
+        """
+        terrain = self.cfg.scene.terrain
+        if terrain.terrain_type == "plane":
+            return TerrainGenerator(FLAT_TERRAIN_CFG)
+        if terrain.terrain_type != "generator":
+            raise ValueError(f"scene.terrain.terrain_type={terrain.terrain_type!r}; valid: 'plane', 'generator'.")
+        if terrain.terrain_generator is None:
+            raise ValueError(
+                "scene.terrain.terrain_type='generator' needs scene.terrain.terrain_generator "
+                "(e.g. ROUGH_TERRAINS_CFG)."
+            )
+        generator_cfg = dict(terrain.terrain_generator)
+        if generator_cfg.get("seed") is None:
+            # the terrain follows the env's seed
+            generator_cfg["seed"] = int(self.rng.integers(0, 2**31 - 1))
+        return TerrainGenerator(generator_cfg)
+
+    def _make_terrain_curriculum(self) -> None:
+        """Draw the envs' terrain levels and types (height-field terrain only) and point ``env_origins`` at them."""
+        terrain = self.cfg.scene.terrain
+        if self.terrain_generator.is_plane:
+            return
+        self.terrain_curriculum = TerrainCurriculum(
+            self.terrain_generator.terrain_origins,
+            self.num_envs,
+            sub_terrain_size=self.terrain_generator.cfg["size"][0],
+            max_init_terrain_level=terrain.max_init_terrain_level,
+            seed=int(self.rng.integers(0, 2**31 - 1)),
+        )
+        self.env_origins = self.terrain_curriculum.env_origins
+
+    def _update_sensors(self) -> None:
+        """Refresh the ray sensors of every env after the physics (the camera at its own rate)."""
+        for sensor in self.sensors.values():
+            sensor.update()
+
+    def _reset_sensors(self, env_ids: np.ndarray) -> None:
+        """Refresh the ray sensors of some envs after they were reset (new poses)."""
+        for sensor in self.sensors.values():
+            if isinstance(sensor, DepthCameraSensor):
+                sensor.reset(env_ids)
+            else:
+                sensor.update(env_ids)
 
     def _apply_external_wrench(self) -> None:
         """Write the base-frame external wrenches, rotated to the world frame, as applied forces on the base."""

@@ -2,9 +2,12 @@
 
 :class:`VelocityEnvCfg` holds Isaac Lab 3.0's ``LocomotionVelocityRoughEnvCfg`` (``isaaclab_tasks/core/velocity``): the
 same command, observation, reward, termination and event terms, in the same order, with the same ranges and weights.
-:class:`UnitreeGo2FlatEnvCfg` applies Isaac Lab's ``UnitreeGo2RoughEnvCfg`` and ``UnitreeGo2FlatEnvCfg`` changes on
-top (Go2 asset, action scale 0.25, Go2 reward weights, base-height term, flat ground, no height scan). The ``critic``
-group is ours: the policy terms without noise plus privileged terms (feet contact forces, friction, added base mass).
+:class:`UnitreeGo2RoughEnvCfg` applies Isaac Lab's ``UnitreeGo2RoughEnvCfg`` changes on top (Go2 asset, smaller
+terrain features, action scale 0.25, Go2 reward weights, terrain-relative base-height term), and
+:class:`UnitreeGo2FlatEnvCfg` Isaac Lab's ``UnitreeGo2FlatEnvCfg`` changes on that (flat ground, no height scan, no
+terrain curriculum, flat reward weights). :class:`UnitreeGo2RoughDepthEnvCfg` is ours: the rough task with a depth
+camera and the observation groups of a camera student. The ``critic`` group is ours too: the policy terms without
+noise plus privileged terms (feet contact forces, friction, added base mass).
 
 Each config is a dataclass whose ``__post_init__`` applies its changes, as Isaac Lab's configclasses do; build one,
 edit fields, and pass it to ``VelocityEnv(cfg=...)``.
@@ -12,14 +15,19 @@ edit fields, and pass it to ``VelocityEnv(cfg=...)``.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
 from rsl_sim.tasks.assets.go2 import go2_asset_cfg
 from rsl_sim.tasks.assets.robot_cfg import RobotAssetCfg
+from rsl_sim.tasks.mujoco.terrain import ROUGH_TERRAINS_CFG
 from rsl_sim.tasks.velocity.term_cfg import (
     ContactSensorCfg,
+    CurriculumTermCfg,
+    DepthCameraCfg,
     EventTermCfg,
+    HeightScannerCfg,
     JointPositionActionCfg,
     ObservationGroupCfg,
     ObservationTermCfg,
@@ -37,19 +45,29 @@ from rsl_sim.tasks.velocity.term_cfg import (
 
 @dataclass
 class SceneCfg:
-    """What is simulated: the robot, the ground and the contact sensor.
+    """What is simulated: the robot, the ground and the sensors (Isaac Lab's ``MySceneCfg`` of the velocity task).
 
     Attributes:
         num_envs: Number of environments (one robot each, each in its own MuJoCo world).
         robot: The robot asset.
-        terrain: The ground.
+        terrain: The ground (default: Isaac Lab's rough terrain generator, initial levels 0 to 5).
+        height_scanner: The height scanner (None: no scanner).
         contact_forces: Contact sensor over the robot's bodies.
+        depth_camera: A depth camera on the base (None: no camera; only camera tasks set one).
     """
 
     num_envs: int = 4096
     robot: RobotAssetCfg = field(default_factory=RobotAssetCfg)
-    terrain: TerrainCfg = field(default_factory=TerrainCfg)
+    terrain: TerrainCfg = field(
+        default_factory=lambda: TerrainCfg(
+            terrain_type="generator",
+            terrain_generator=copy.deepcopy(ROUGH_TERRAINS_CFG),
+            max_init_terrain_level=5,
+        )
+    )
+    height_scanner: HeightScannerCfg | None = field(default_factory=HeightScannerCfg)
     contact_forces: ContactSensorCfg = field(default_factory=ContactSensorCfg)
+    depth_camera: DepthCameraCfg | None = None
 
 
 def _policy_terms(noisy: bool) -> dict[str, ObservationTermCfg | None]:
@@ -69,9 +87,22 @@ def _policy_terms(noisy: bool) -> dict[str, ObservationTermCfg | None]:
     }
 
 
+def _height_scan_term(noisy: bool) -> ObservationTermCfg:
+    """Isaac Lab's ``height_scan`` term (noise +-0.1 m when ``noisy``, clipped to +-1 m)."""
+    return ObservationTermCfg(
+        func="height_scan",
+        params={"sensor_cfg": SceneEntityCfg("height_scanner")},
+        noise=UniformNoiseCfg(n_min=-0.1, n_max=0.1) if noisy else None,
+        clip=(-1.0, 1.0),
+    )
+
+
 def _default_observations() -> dict[str, ObservationGroupCfg]:
-    """Observation groups: ``policy`` (noisy) and ``critic`` (noise-free + privileged)."""
+    """Observation groups: ``policy`` (noisy, with the height scan) and ``critic`` (noise-free + privileged)."""
+    policy_terms = _policy_terms(noisy=True)
+    policy_terms["height_scan"] = _height_scan_term(noisy=True)
     critic_terms = _policy_terms(noisy=False)
+    critic_terms["height_scan"] = _height_scan_term(noisy=False)
     critic_terms["feet_contact_forces"] = ObservationTermCfg(
         func="contact_forces",
         params={"sensor_cfg": SceneEntityCfg("contact_forces", body_names=".*_foot")},
@@ -80,7 +111,7 @@ def _default_observations() -> dict[str, ObservationGroupCfg]:
     critic_terms["friction_coefficient"] = ObservationTermCfg(func="friction_coefficient")
     critic_terms["added_mass"] = ObservationTermCfg(func="added_base_mass")
     return {
-        "policy": ObservationGroupCfg(terms=_policy_terms(noisy=True), enable_corruption=True),
+        "policy": ObservationGroupCfg(terms=policy_terms, enable_corruption=True),
         "critic": ObservationGroupCfg(terms=critic_terms, enable_corruption=False),
     }
 
@@ -208,6 +239,7 @@ class VelocityEnvCfg:
         rewards: Reward terms by name (None entries are left out).
         terminations: Termination terms by name.
         events: Event terms by name.
+        curriculum: Curriculum terms by name (run on the envs being reset).
         seed: Seed of the startup randomization when ``reset`` is not given one; None draws from the OS.
         viewer: Offscreen rendering.
     """
@@ -235,6 +267,9 @@ class VelocityEnvCfg:
     rewards: dict[str, RewardTermCfg | None] = field(default_factory=_default_rewards)
     terminations: dict[str, TerminationTermCfg | None] = field(default_factory=_default_terminations)
     events: dict[str, EventTermCfg | None] = field(default_factory=_default_events)
+    curriculum: dict[str, CurriculumTermCfg | None] = field(
+        default_factory=lambda: {"terrain_levels": CurriculumTermCfg(func="terrain_levels_vel")}
+    )
     seed: int | None = None
     viewer: ViewerCfg = field(default_factory=ViewerCfg)
 
@@ -243,24 +278,83 @@ class VelocityEnvCfg:
         self.physics.dt = 0.005
         self.decimation = 4
         self.episode_length_s = 20.0
+        # the terrain generator lays out difficulty levels when the terrain-level curriculum is on
+        generator = self.scene.terrain.terrain_generator
+        if generator is not None:
+            generator["curriculum"] = self.curriculum.get("terrain_levels") is not None
 
 
 @dataclass
-class UnitreeGo2FlatEnvCfg(VelocityEnvCfg):
-    """Unitree Go2 on flat ground: Isaac Lab's ``UnitreeGo2FlatEnvCfg`` (registered as ``RslSim/Go2-Flat-v0``)."""
+class UnitreeGo2RoughEnvCfg(VelocityEnvCfg):
+    """Unitree Go2 on rough terrain: Isaac Lab's ``UnitreeGo2RoughEnvCfg`` (registered as ``RslSim/Go2-Rough-v0``).
+
+    Policy observations: 48 proprioceptive values + the 187-point height scan = 235; critic: 249.
+    """
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _apply_go2_settings(self)
-        # flat ground, no height scan; flat-terrain reward weights
+        # smaller terrain features for the small robot
+        terrains = self.scene.terrain.terrain_generator["sub_terrains"]
+        terrains["boxes"]["grid_height_range"] = (0.025, 0.1)
+        terrains["random_rough"]["noise_range"] = (0.01, 0.06)
+        terrains["random_rough"]["noise_step"] = 0.01
+        terrains["pyramid_stairs"]["step_height_range"] = (0.025, 0.12)
+        terrains["pyramid_stairs_inv"]["step_height_range"] = (0.025, 0.12)
+        # base height above the scanned terrain
+        self.rewards["base_height_l2"].params["sensor_cfg"] = SceneEntityCfg("height_scanner")
+
+
+@dataclass
+class UnitreeGo2FlatEnvCfg(UnitreeGo2RoughEnvCfg):
+    """Unitree Go2 on flat ground: Isaac Lab's ``UnitreeGo2FlatEnvCfg`` (registered as ``RslSim/Go2-Flat-v0``).
+
+    ``scene.num_envs`` defaults to 1024 (Isaac Lab: 4096), a size that keeps a PPO iteration to a few seconds on a
+    2-core CPU.
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.scene.num_envs = 1024
+        # flat ground, no height scan, no terrain curriculum
         self.scene.terrain = TerrainCfg(terrain_type="plane")
+        self.scene.height_scanner = None
+        self.observations["policy"].terms["height_scan"] = None
+        self.observations["critic"].terms["height_scan"] = None
+        self.curriculum["terrain_levels"] = None
+        # flat-terrain reward weights
         self.rewards["flat_orientation_l2"].weight = -2.5
         self.rewards["feet_air_time"].weight = 0.25
         self.rewards["base_height_l2"].params["sensor_cfg"] = None
 
 
+@dataclass
+class UnitreeGo2RoughDepthEnvCfg(UnitreeGo2RoughEnvCfg):
+    """The Go2 rough task with a depth camera, for distilling the rough policy into a camera student.
+
+    Registered as ``RslSim/Go2-Rough-Depth-v0``. The teacher's groups stay as in the rough task (``policy`` with the
+    height scan, ``critic``); two groups are added for the student:
+
+    - ``student``: the proprioceptive policy terms with their noise, without the height scan, ``[N, 48]``;
+    - ``depth``: the depth image, ``[N, 1, 32, 32]`` float32 in [0, 1] (0 at 0.1 m, 1 at 3 m and beyond), refreshed
+      every 0.04 s (2 env steps).
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.scene.depth_camera = DepthCameraCfg()
+        self.observations["student"] = ObservationGroupCfg(terms=_policy_terms(noisy=True), enable_corruption=True)
+        self.observations["depth"] = ObservationGroupCfg(
+            terms={
+                "depth_image": ObservationTermCfg(
+                    func="depth_image", params={"sensor_cfg": SceneEntityCfg("depth_camera")}
+                )
+            }
+        )
+
+
 def _apply_go2_settings(cfg: VelocityEnvCfg) -> None:
-    """Isaac Lab's ``UnitreeGo2RoughEnvCfg`` changes shared by every Go2 variant."""
+    """Isaac Lab's ``UnitreeGo2RoughEnvCfg`` changes shared by every Go2 variant (the terrain changes aside)."""
     # scene: the Go2 with its DC motors
     cfg.scene.robot = go2_asset_cfg()
     # actions

@@ -69,6 +69,21 @@ def generated_commands(env: VelocityEnv, command_name: str) -> np.ndarray:
     return env.command_manager[command_name].command
 
 
+# Exteroception
+def height_scan(env: VelocityEnv, sensor_cfg: EntitySelection, offset: float = 0.5) -> np.ndarray:
+    """Terrain heights around the base: ``sensor_z - hit_z - offset`` [m], ``[N, num_rays]`` (Isaac Lab's order).
+
+    Rays that hit nothing give ``-inf`` (the term's clip turns it into the low bound, as in Isaac Lab).
+    """
+    sensor = env.sensors[sensor_cfg.name]
+    return sensor.pos_w[:, 2:3] - sensor.ray_hits_z - offset
+
+
+def depth_image(env: VelocityEnv, sensor_cfg: EntitySelection) -> np.ndarray:
+    """Normalized depth image of a depth camera, ``[N, 1, H, W]`` in [0, 1] (0 at ``near``, 1 at ``far``)."""
+    return env.sensors[sensor_cfg.name].image
+
+
 # Privileged terms (critic)
 def contact_forces(env: VelocityEnv, sensor_cfg: EntitySelection) -> np.ndarray:
     """Net contact forces on the selected bodies, world frame [N], flattened ``[N, 3 * num_bodies]``."""
@@ -94,7 +109,13 @@ class ObservationManager:
         env: The environment (terms read its state).
 
     Raises:
-        ValueError: If a group is empty, a term cannot be resolved, or a term returns a non-2D array.
+        ValueError: If a group is empty, a term cannot be resolved, a term returns neither ``[N, dim]`` nor
+            ``[N, C, H, W]``, a group mixes vectors and images, or an image term has noise.
+
+    Attributes:
+        group_term_dims: Per group, each term's width (channels for image terms), in order.
+        group_dims: Width of each vector group.
+        group_shapes: Shape of each group without the env axis: ``(dim,)`` or ``(C, H, W)``.
     """
 
     def __init__(self, cfg: dict[str, ObservationGroupCfg], env: VelocityEnv) -> None:
@@ -103,13 +124,15 @@ class ObservationManager:
         self._groups: dict[str, list[tuple[str, Callable[..., np.ndarray], dict[str, Any], ObservationTermCfg]]] = {}
         self.group_term_dims: dict[str, dict[str, int]] = {}
         self.group_dims: dict[str, int] = {}
+        self.group_shapes: dict[str, tuple[int, ...]] = {}
         self._noise: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = {}
         module = sys.modules[__name__]
         for group_name, group in cfg.items():
-            # Resolve each term and evaluate it once to learn its width and its noise columns
+            # Resolve each term and evaluate it once to learn its width (channels for images) and its noise columns
             terms = []
             dims: dict[str, int] = {}
             noise_cols, noise_low, noise_high = [], [], []
+            image_shape: tuple[int, int] | None = None
             start = 0
             for term_name, term in group.terms.items():
                 if term is None:
@@ -119,8 +142,20 @@ class ObservationManager:
                 check_params(func, term.params, key=key, skip=1)
                 params = resolve_params(env, term.params, key=key)
                 value = func(env, **params)
-                if np.ndim(value) != 2 or value.shape[0] != env.num_envs:
-                    raise ValueError(f"{key}: the term returned shape {np.shape(value)}, expected [num_envs, dim].")
+                if np.ndim(value) not in (2, 4) or value.shape[0] != env.num_envs:
+                    raise ValueError(
+                        f"{key}: the term returned shape {np.shape(value)}, expected [num_envs, dim] or "
+                        "[num_envs, C, H, W]."
+                    )
+                # a group holds either vectors or images of one size
+                if (np.ndim(value) == 4) != (image_shape is not None) and terms:
+                    raise ValueError(f"observations.{group_name}: vector and image terms cannot share a group.")
+                if np.ndim(value) == 4:
+                    if image_shape is not None and value.shape[2:] != image_shape:
+                        raise ValueError(f"{key}: image size {value.shape[2:]} differs from the group's {image_shape}.")
+                    image_shape = value.shape[2:]
+                    if group.enable_corruption and term.noise is not None:
+                        raise ValueError(f"{key}: noise on image terms is not supported; set noise=None.")
                 dim = value.shape[1]
                 if group.enable_corruption and term.noise is not None:
                     noise_cols.extend(range(start, start + dim))
@@ -134,18 +169,36 @@ class ObservationManager:
                 raise ValueError(f"observations.{group_name} has no terms.")
             self._groups[group_name] = terms
             self.group_term_dims[group_name] = dims
-            self.group_dims[group_name] = start
+            if image_shape is None:
+                self.group_dims[group_name] = start
+                self.group_shapes[group_name] = (start,)
+            else:
+                self.group_shapes[group_name] = (start, *image_shape)
             self._noise[group_name] = (
                 (np.asarray(noise_cols), np.asarray(noise_low), np.asarray(noise_high) - np.asarray(noise_low))
                 if noise_cols
                 else None
             )
 
+    def group_terms(self, group_name: str) -> list[tuple[str, Callable[..., np.ndarray], dict[str, Any], int]]:
+        """The resolved terms of a group, in order: ``(term name, function, resolved params, width)``.
+
+        The width is the term's size along axis 1 (channels for image terms). Used to declare layouts that follow the
+        observations, e.g. the Go2 mirror function.
+
+        Raises:
+            ValueError: If the group does not exist.
+        """
+        if group_name not in self._groups:
+            raise ValueError(f"Unknown observation group {group_name!r}; groups: {self.group_names}.")
+        dims = self.group_term_dims[group_name]
+        return [(name, func, params, dims[name]) for name, func, params, _ in self._groups[group_name]]
+
     def compute(self) -> dict[str, np.ndarray]:
         """Evaluate every group.
 
         Returns:
-            Group name -> ``float32`` array ``[num_envs, group_dim]``.
+            Group name -> ``float32`` array ``[num_envs, group_dim]`` (``[num_envs, C, H, W]`` for image groups).
         """
         return {name: self.compute_group(name) for name in self.group_names}
 
@@ -156,11 +209,11 @@ class ObservationManager:
             group_name: The group.
 
         Returns:
-            ``float32`` array ``[num_envs, group_dim]``.
+            ``float32`` array ``[num_envs, *group_shape]``.
         """
         env = self.env
-        # Raw term values side by side
-        values = np.empty((env.num_envs, self.group_dims[group_name]), dtype=np.float64)
+        # Raw term values side by side (along the channel axis for images)
+        values = np.empty((env.num_envs, *self.group_shapes[group_name]), dtype=np.float64)
         start = 0
         for _, func, params, _ in self._groups[group_name]:
             value = func(env, **params)

@@ -53,14 +53,20 @@ def flat_orientation_l2(env: VelocityEnv) -> np.ndarray:
 
 
 def base_height_l2(env: VelocityEnv, target_height: float, sensor_cfg: EntitySelection | None = None) -> np.ndarray:
-    """Squared deviation of the base height from ``target_height`` [m^2] (world frame on flat ground).
+    """Squared deviation of the base height from its target [m^2].
 
-    Raises:
-        ValueError: With a ``sensor_cfg`` (terrain-relative height needs the height scanner of the rough tasks).
+    Without ``sensor_cfg`` the target is ``target_height`` in the world frame (flat ground). With a height scanner
+    (``SceneEntityCfg("height_scanner")``) the target is ``target_height`` above the mean height of the scanner's ray
+    hits; rays that hit nothing are left out, and an env whose rays all miss keeps the world-frame target (Isaac Lab's
+    ``base_height_l2``).
     """
+    target = np.full(env.num_envs, float(target_height))
     if sensor_cfg is not None:
-        raise ValueError("base_height_l2: terrain-relative targets (sensor_cfg) need the height scanner.")
-    return np.square(env.robot.root_pos_w[:, 2] - target_height)
+        hits = env.sensors[sensor_cfg.name].ray_hits_z
+        finite = np.isfinite(hits)
+        count = np.maximum(finite.sum(axis=1), 1)
+        target += np.where(finite, hits, 0.0).sum(axis=1) / count
+    return np.square(env.robot.root_pos_w[:, 2] - target)
 
 
 # Joint penalties

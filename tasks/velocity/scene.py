@@ -25,6 +25,7 @@ import mujoco
 import numpy as np
 
 from rsl_sim.tasks.assets.robot_cfg import RobotAssetCfg, resolve_joint_values, resolve_names
+from rsl_sim.tasks.mujoco.terrain import TerrainGenerator
 from rsl_sim.tasks.velocity.term_cfg import PhysicsCfg, TerrainCfg
 
 # Names given to the scene's own elements
@@ -70,6 +71,7 @@ def build_scene(
     contact_bodies: str | tuple[str, ...] = ".*",
     visual: bool = False,
     offscreen_size: tuple[int, int] = (640, 480),
+    terrain_generator: TerrainGenerator | None = None,
 ) -> tuple[mujoco.MjModel, SceneLayout]:
     """Compile the task's MuJoCo model.
 
@@ -80,13 +82,16 @@ def build_scene(
         contact_bodies: Regular expression(s) over the robot's body names: the bodies that get a contact sensor.
         visual: Build the visual model (meshes, textures) instead of the physics model.
         offscreen_size: Largest ``(width, height)`` [px] the visual model can render offscreen.
+        terrain_generator: The built terrain, for ``terrain.terrain_type == "generator"`` (its height field becomes
+            the ground geom).
 
     Returns:
         ``(model, layout)``.
 
     Raises:
-        ValueError: If the MJCF path is missing, the ground type is unknown, a physics option is invalid, or the
-            robot config names joints the model does not have.
+        ValueError: If the MJCF path is missing, the ground type is unknown, a generator terrain comes without its
+            ``terrain_generator``, a physics option is invalid, or the robot config names joints the model does not
+            have.
     """
     if robot.mjcf_path is None:
         raise ValueError("scene.robot.mjcf_path is None: set the robot's MJCF file (e.g. go2_asset_cfg()).")
@@ -116,7 +121,7 @@ def build_scene(
 
     _set_physics_options(spec, physics)
     _set_joints_and_actuators(spec, robot)
-    _add_ground(spec, terrain, visual=visual)
+    _add_ground(spec, terrain, terrain_generator, visual=visual)
     if visual:
         spec.visual.global_.offwidth = max(int(offscreen_size[0]), spec.visual.global_.offwidth)
         spec.visual.global_.offheight = max(int(offscreen_size[1]), spec.visual.global_.offheight)
@@ -253,13 +258,20 @@ def _set_joints_and_actuators(spec: mujoco.MjSpec, robot: RobotAssetCfg) -> None
         actuator.ctrllimited = 0
 
 
-def _add_ground(spec: mujoco.MjSpec, terrain: TerrainCfg, *, visual: bool) -> None:
-    """Add the ground geom (a plane at z = 0), textured in the visual model."""
-    if terrain.terrain_type != "plane":
-        raise ValueError(
-            f"scene.terrain.terrain_type={terrain.terrain_type!r}: only 'plane' is available in this version."
-        )
-    ground = spec.worldbody.add_geom(name=GROUND_GEOM_NAME, type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0.0, 0.0, 1.0])
+def _add_ground(
+    spec: mujoco.MjSpec, terrain: TerrainCfg, terrain_generator: TerrainGenerator | None, *, visual: bool
+) -> None:
+    """Add the ground geom: a plane at z = 0 or the generator's height field (textured in the visual model)."""
+    if terrain.terrain_type == "plane":
+        ground = spec.worldbody.add_geom(name=GROUND_GEOM_NAME, type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0.0, 0.0, 1.0])
+    elif terrain.terrain_type == "generator":
+        if terrain_generator is None or terrain_generator.is_plane:
+            raise ValueError(
+                "scene.terrain.terrain_type='generator' needs the built height-field terrain (terrain_generator)."
+            )
+        ground = terrain_generator.add_to_spec(spec, name=GROUND_GEOM_NAME, group=0)
+    else:
+        raise ValueError(f"scene.terrain.terrain_type={terrain.terrain_type!r}; valid: 'plane', 'generator'.")
     ground.contype = 0
     ground.conaffinity = 0
     if visual:

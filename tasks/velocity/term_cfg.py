@@ -21,7 +21,8 @@ class SceneEntityCfg:
     """Selects an entity of the scene and, optionally, some of its joints or bodies (Isaac Lab's ``SceneEntityCfg``).
 
     Attributes:
-        name: Entity name: ``"robot"`` or ``"contact_forces"`` (later ``"height_scanner"``).
+        name: Entity name: ``"robot"``, ``"contact_forces"`` or a ray sensor (``"height_scanner"``,
+            ``"depth_camera"``).
         joint_names: Regular expression(s) over the robot's joint names; None selects all.
         body_names: Regular expression(s) over the entity's body names; None selects all.
     """
@@ -215,17 +216,90 @@ class PhysicsCfg:
 
 @dataclass
 class TerrainCfg:
-    """Ground of the scene.
+    """Ground of the scene (Isaac Lab's ``TerrainImporterCfg`` fields that apply on CPU MuJoCo).
 
     Attributes:
-        terrain_type: ``"plane"`` (flat ground at z = 0). ``"generator"`` (height-field terrain) comes with the
-            rough tasks.
+        terrain_type: ``"plane"`` (flat ground at z = 0) or ``"generator"`` (one height field built by
+            :class:`~rsl_sim.tasks.mujoco.terrain.TerrainGenerator` from ``terrain_generator``, shared by all envs).
+        terrain_generator: Terrain generator config (a plain dict, e.g.
+            :data:`~rsl_sim.tasks.mujoco.terrain.ROUGH_TERRAINS_CFG`); used with ``"generator"``. A ``seed`` of None
+            takes the env's seed.
+        max_init_terrain_level: Highest terrain level (row) an env starts on; None allows every level.
         static_friction: Friction coefficient of the ground (MuJoCo takes the robot side's randomized value for robot
             contacts; see the friction event).
     """
 
     terrain_type: str = "plane"
+    terrain_generator: dict | None = None
+    max_init_terrain_level: int | None = None
     static_friction: float = 1.0
+
+
+@dataclass
+class HeightScannerCfg:
+    """Vertical rays on a grid around the base (Isaac Lab's ``RayCasterCfg`` with a ``GridPatternCfg``).
+
+    The scan is updated once per env step (Isaac Lab: ``update_period = decimation * dt``) and after resets.
+
+    Attributes:
+        offset: Ray start offset from the base in its yaw frame ``(x, y, z)`` [m]; the rays start ``z`` above it.
+        ray_alignment: ``"yaw"`` (the grid turns with the base yaw) or ``"world"``.
+        resolution: Grid spacing [m].
+        size: Grid extent ``(length along x, width along y)`` [m] (17 x 11 = 187 rays for Isaac Lab's values).
+        ordering: ``"xy"`` (x varies fastest, Isaac Lab's default) or ``"yx"``.
+    """
+
+    offset: tuple[float, float, float] = (0.0, 0.0, 20.0)
+    ray_alignment: str = "yaw"
+    resolution: float = 0.1
+    size: tuple[float, float] = (1.6, 1.0)
+    ordering: str = "xy"
+
+
+@dataclass
+class DepthCameraCfg:
+    """Forward-looking depth camera on the base, ray cast against the terrain (``[N, 1, height, width]`` in [0, 1]).
+
+    See :class:`~rsl_sim.tasks.mujoco.depth_camera.DepthCamera` for the camera model. Images are recomputed every
+    ``update_period`` seconds of simulated time (rounded to whole env steps, at least one) and for envs that reset.
+
+    Attributes:
+        width: Image width [px].
+        height: Image height [px].
+        horizontal_fov_deg: Horizontal field of view [deg].
+        vertical_fov_deg: Vertical field of view [deg].
+        offset: Camera position in the base frame ``(x, y, z)`` [m].
+        pitch_deg: Downward tilt of the optical axis [deg].
+        near: Near clipping distance [m] (image value 0).
+        far: Far clipping distance [m] (image value 1, also where nothing is hit).
+        data_type: ``"distance_to_image_plane"`` or ``"distance_to_camera"``.
+        update_period: Time between two image updates [s] (Isaac Lab's sensor ``update_period``).
+    """
+
+    width: int = 32
+    height: int = 32
+    horizontal_fov_deg: float = 87.0
+    vertical_fov_deg: float = 58.0
+    offset: tuple[float, float, float] = (0.30, 0.0, 0.05)
+    pitch_deg: float = 30.0
+    near: float = 0.1
+    far: float = 3.0
+    data_type: str = "distance_to_image_plane"
+    update_period: float = 0.04
+
+
+@dataclass
+class CurriculumTermCfg:
+    """One curriculum term (Isaac Lab's ``CurriculumTermCfg``), called as ``func(env, env_ids, **params)`` at reset.
+
+    Attributes:
+        func: Term function (callable or name in ``curriculums``); its return value (a number) is logged as
+            ``Curriculum/<term name>``.
+        params: Keyword arguments of ``func``.
+    """
+
+    func: TermFunc = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

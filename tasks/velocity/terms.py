@@ -127,8 +127,16 @@ def _select(env: VelocityEnv, cfg: SceneEntityCfg, *, key: str) -> EntitySelecti
         body_names = env.robot.body_names
     elif cfg.name == "contact_forces":
         body_names = env.contact_sensor.body_names
+    elif cfg.name in env.sensors:
+        # ray sensors (height scanner, depth camera) have no joints or bodies to select
+        if cfg.joint_names is not None or cfg.body_names is not None:
+            raise ValueError(
+                f"{key}: the sensor {cfg.name!r} has no joints or bodies; leave joint_names and body_names None."
+            )
+        return EntitySelection(name=cfg.name, joint_ids=slice(None), body_ids=slice(None))
     else:
-        raise ValueError(f"{key}: unknown entity {cfg.name!r}; valid: ['contact_forces', 'robot'].")
+        valid = sorted(["contact_forces", "robot", *env.sensors])
+        raise ValueError(f"{key}: unknown entity {cfg.name!r}; valid: {valid} (sensors exist only when configured).")
     joint_ids: np.ndarray | slice = slice(None)
     if cfg.joint_names is not None:
         joint_ids = np.asarray(resolve_names(cfg.joint_names, env.robot.joint_names, key=f"{key}.joint_names"))

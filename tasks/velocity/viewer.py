@@ -59,6 +59,8 @@ class OffscreenViewer:
         """
         self.data.qpos[:] = qpos
         mujoco.mj_kinematics(self.model, self.data)
+        # the tracking camera follows the base's subtree centre of mass
+        mujoco.mj_comPos(self.model, self.data)
         mujoco.mj_camlight(self.model, self.data)
         self.renderer.update_scene(self.data, camera=self.camera)
         return self.renderer.render().copy()
