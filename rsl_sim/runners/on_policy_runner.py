@@ -1,0 +1,274 @@
+"""The on-policy training loop: collect a rollout, update the policy, log, checkpoint."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from typing import TYPE_CHECKING
+
+import torch
+
+from rsl_sim.env import VecEnv
+from rsl_sim.utils.callables import resolve_callable
+from rsl_sim.utils.checkpoint import load_checkpoint, save_checkpoint
+from rsl_sim.utils.logger import Logger
+from rsl_sim.utils.nan_check import check_nan
+
+from .runner_config import resolve_runner_config
+
+if TYPE_CHECKING:
+    from rsl_sim.algorithms import PPO
+
+
+class OnPolicyRunner:
+    """Trains an on-policy algorithm (PPO by default) on a :class:`~rsl_sim.env.VecEnv`; RSL-RL 5.x interface.
+
+    Each iteration of :meth:`learn` runs ``num_steps_per_env`` steps in every environment without gradients
+    (``alg.act`` -> ``env.step`` -> ``alg.process_env_step``), computes the returns, updates the policy
+    (``alg.update``), logs and, every ``save_interval`` iterations, writes ``model_<it>.pt`` into the log folder.
+
+    The train config is a plain dict (see :func:`~rsl_sim.runners.runner_config.resolve_runner_config` for the
+    top-level keys); it is copied, never modified. Multi-GPU runs are set up from the ``WORLD_SIZE``, ``RANK`` and
+    ``LOCAL_RANK`` environment variables (``torchrun``), as in RSL-RL.
+
+    Args:
+        env: The vectorized environment.
+        train_cfg: The train config.
+        log_dir: Folder for event files, configs, git state and checkpoints; ``None`` writes nothing.
+        device: Device of the learner (``"cpu"``, ``"cuda:0"``, ...).
+
+    Raises:
+        ValueError, TypeError: For an invalid train config (unknown keys, wrong types); see ``resolve_runner_config``.
+    """
+
+    alg: PPO
+    """The algorithm (built by ``algorithm.class_name``'s ``construct_algorithm``)."""
+
+    def __init__(self, env: VecEnv, train_cfg: dict, log_dir: str | None = None, device: str = "cpu") -> None:
+        self.env = env
+        self.cfg = resolve_runner_config(train_cfg)
+        self.device = device
+        self._configure_multi_gpu()
+
+        # The algorithm sizes its models and storage from the first observations
+        obs = self.env.get_observations()
+        alg_class = resolve_callable(self.cfg["algorithm"]["class_name"])
+        self.alg = alg_class.construct_algorithm(obs, self.env, self.cfg, self.device)
+        if getattr(self.alg, "obs_groups", None) is not None:
+            self.cfg["obs_groups"] = copy.deepcopy(self.alg.obs_groups)  # the resolved sets, as RSL-RL keeps them
+
+        # Logging (files only with a log_dir, and only on the main process)
+        self.logger = Logger(
+            log_dir=log_dir,
+            cfg=self.cfg,
+            env_cfg=getattr(self.env, "cfg", None),
+            num_envs=self.env.num_envs,
+            is_distributed=self.is_distributed,
+            gpu_world_size=self.gpu_world_size,
+            gpu_global_rank=self.gpu_global_rank,
+            device=self.device,
+        )
+        self.current_learning_iteration = 0
+        self._iteration_done = False  # whether current_learning_iteration names a finished iteration
+
+    @property
+    def log_dir(self) -> str | None:
+        """The run's log folder (``None`` when nothing is written)."""
+        return self.logger.log_dir
+
+    def learn(self, num_learning_iterations: int, init_at_random_ep_len: bool = False) -> None:
+        """Train for ``num_learning_iterations`` iterations.
+
+        A fresh runner starts at iteration 0; after :meth:`load` (or an earlier ``learn``) it continues with the
+        iteration after the last finished one, so iteration numbers, checkpoint names and the learning rate carry on.
+
+        Args:
+            num_learning_iterations: Number of iterations to run.
+            init_at_random_ep_len: Write random integers in ``[0, max_episode_length)`` into
+                ``env.episode_length_buf`` first, so that time-outs do not all happen at the same step.
+
+        Raises:
+            NonFiniteEnvOutputError: (a ``ValueError``) if ``check_for_nan`` is on and the env returns NaN/Inf; the
+                checkpoints written so far are complete and untouched.
+        """
+        # Spread the episode starts
+        if init_at_random_ep_len:
+            self._randomize_episode_lengths()
+
+        # Prepare: observations, train mode, identical parameters on every GPU, writer
+        obs = self.env.get_observations().to(self.device)
+        self.train_mode()
+        if self.is_distributed:
+            self.alg.broadcast_parameters()
+        self.logger.init_logging_writer()
+        rnd_used = bool(self.cfg["algorithm"].get("rnd_cfg"))
+
+        start_it = self.current_learning_iteration + int(self._iteration_done)
+        total_it = start_it + num_learning_iterations
+        try:
+            for it in range(start_it, total_it):
+                # Rollout: act, step, record (no gradients)
+                start = time.perf_counter()
+                with torch.inference_mode():
+                    for _ in range(self.cfg["num_steps_per_env"]):
+                        actions = self.alg.act(obs)
+                        obs, rewards, dones, extras = self.env.step(actions.to(self.env.device))
+                        if self.cfg["check_for_nan"]:
+                            check_nan(obs, rewards, dones, iteration=it)
+                        obs, rewards, dones = obs.to(self.device), rewards.to(self.device), dones.to(self.device)
+                        self.alg.process_env_step(obs, rewards, dones, extras)
+                        intrinsic_rewards = self.alg.intrinsic_rewards if rnd_used else None
+                        self.logger.process_env_step(rewards, dones, extras, intrinsic_rewards)
+                    self.alg.compute_returns(obs)
+                collect_time = time.perf_counter() - start
+
+                # Update the policy
+                start = time.perf_counter()
+                loss_dict = self.alg.update()
+                learn_time = time.perf_counter() - start
+                self.current_learning_iteration = it
+                self._iteration_done = True
+
+                # Log and checkpoint
+                self.logger.log(
+                    it=it,
+                    start_it=start_it,
+                    total_it=total_it,
+                    collect_time=collect_time,
+                    learn_time=learn_time,
+                    loss_dict=loss_dict,
+                    learning_rate=self.alg.learning_rate,
+                    action_std=self._action_std(),
+                    rnd_weight=self.alg.rnd.weight if rnd_used else None,
+                )
+                is_last = it == total_it - 1
+                if self.logger.writer is not None and (it % self.cfg["save_interval"] == 0 or is_last):
+                    self.save(os.path.join(self.log_dir, f"model_{it}.pt"))
+        finally:
+            self.logger.stop_logging_writer()
+
+    def save(self, path: str, infos: dict | None = None) -> None:
+        """Write a checkpoint atomically (a crash mid-write leaves the previous file at ``path`` intact).
+
+        Layout (RSL-RL 5.x): the algorithm's state dicts (``actor_state_dict``, ``critic_state_dict``,
+        ``optimizer_state_dict``, ...), ``iter`` (the last finished iteration) and ``infos``. Random number generator
+        states are not stored.
+
+        Args:
+            path: Destination file, e.g. ``<log_dir>/model_100.pt``.
+            infos: Any picklable extra data stored under ``infos``.
+        """
+        data = self.alg.save()
+        data["iter"] = self.current_learning_iteration
+        data["infos"] = infos
+        save_checkpoint(data, path)
+        self.logger.save_model(path, self.current_learning_iteration)
+
+    def load(
+        self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None
+    ) -> dict | None:
+        """Load a checkpoint written by :meth:`save` (or by RSL-RL 5.x).
+
+        Args:
+            path: The checkpoint file.
+            load_cfg: What to load, e.g. ``{"actor": True, "critic": True, "optimizer": True, "iteration": True}``
+                (keys as the algorithm's ``load`` understands them); ``None`` loads everything. With ``iteration``,
+                training resumes after the checkpoint's iteration and the learning rate is read back from the
+                optimizer.
+            strict: Whether the model state dicts must match exactly.
+            map_location: Device to map the stored tensors to.
+
+        Returns:
+            The ``infos`` stored with the checkpoint.
+
+        Raises:
+            FileNotFoundError: If ``path`` does not exist.
+        """
+        data = load_checkpoint(path, map_location=map_location)
+        if self.alg.load(data, load_cfg, strict):
+            self.current_learning_iteration = data["iter"]
+            self._iteration_done = True
+        return data.get("infos")
+
+    def get_inference_policy(self, device: str | None = None) -> torch.nn.Module:
+        """The policy in evaluation mode, for acting: ``policy(obs)`` maps a TensorDict to deterministic actions.
+
+        Args:
+            device: Device to move the policy to; ``None`` keeps it where it is.
+
+        Returns:
+            The actor model (shared with the algorithm, not a copy).
+        """
+        self.eval_mode()
+        policy = self.alg.get_policy()
+        return policy.to(device) if device is not None else policy
+
+    def export_policy_to_jit(self, path: str, filename: str = "policy.pt") -> None:
+        """Export the policy (normalizer and deterministic head included) as a TorchScript file ``path/filename``."""
+        from rsl_sim.models.export import export_to_jit
+
+        export_to_jit(self.alg.get_policy(), os.path.join(path, filename))
+
+    def export_policy_to_onnx(self, path: str, filename: str = "policy.onnx", verbose: bool = False) -> None:
+        """Export the policy (normalizer and deterministic head included) as an ONNX file ``path/filename``.
+
+        Unlike RSL-RL 5.x (batch size fixed to 1), the batch dimension of the ONNX graph is dynamic.
+        """
+        from rsl_sim.models.export import export_to_onnx
+
+        export_to_onnx(self.alg.get_policy(), os.path.join(path, filename), verbose=verbose)
+
+    def add_git_repo_to_log(self, repo_file_path: str) -> None:
+        """Also record the git state (commit, status, diff) of the repository holding ``repo_file_path``."""
+        self.logger.git_status_repos.append(repo_file_path)
+
+    def train_mode(self) -> None:
+        """Put the algorithm's models in training mode."""
+        self.alg.train_mode()
+
+    def eval_mode(self) -> None:
+        """Put the algorithm's models in evaluation mode."""
+        self.alg.eval_mode()
+
+    def _action_std(self) -> torch.Tensor | None:
+        """Standard deviation of the policy's action distribution, or None for a deterministic policy."""
+        policy = self.alg.get_policy()
+        return policy.output_std if getattr(policy, "distribution", None) is not None else None
+
+    def _randomize_episode_lengths(self) -> None:
+        """Draw ``env.episode_length_buf`` uniformly from ``[0, max_episode_length)`` (per env for tensor limits)."""
+        buf = self.env.episode_length_buf
+        max_len = self.env.max_episode_length
+        if isinstance(max_len, torch.Tensor):
+            draws = torch.rand(buf.shape, device=buf.device) * max_len.to(device=buf.device, dtype=torch.float)
+            self.env.episode_length_buf = draws.long().to(buf.dtype)
+        else:
+            self.env.episode_length_buf = torch.randint_like(buf, high=int(max_len))
+
+    def _configure_multi_gpu(self) -> None:
+        """Read the ``torchrun`` environment variables and start the process group for multi-GPU runs."""
+        self.gpu_world_size = int(os.getenv("WORLD_SIZE", "1"))
+        self.is_distributed = self.gpu_world_size > 1
+        self.gpu_local_rank = int(os.getenv("LOCAL_RANK", "0"))
+        self.gpu_global_rank = int(os.getenv("RANK", "0"))
+        if not self.is_distributed:
+            self.cfg["multi_gpu"] = None
+            return
+
+        # Each process drives the GPU of its local rank
+        if self.device != f"cuda:{self.gpu_local_rank}":
+            raise ValueError(
+                f"Multi-GPU run: the device must be 'cuda:{self.gpu_local_rank}' for local rank {self.gpu_local_rank},"
+                f" got '{self.device}'."
+            )
+        for name, rank in (("local", self.gpu_local_rank), ("global", self.gpu_global_rank)):
+            if rank >= self.gpu_world_size:
+                raise ValueError(f"The {name} rank {rank} must be below the world size {self.gpu_world_size}.")
+        self.cfg["multi_gpu"] = {
+            "global_rank": self.gpu_global_rank,
+            "local_rank": self.gpu_local_rank,
+            "world_size": self.gpu_world_size,
+        }
+        torch.distributed.init_process_group(backend="nccl", rank=self.gpu_global_rank, world_size=self.gpu_world_size)
+        torch.cuda.set_device(self.gpu_local_rank)

@@ -1,0 +1,161 @@
+"""scripts/train.py and scripts/play.py: a short training run writes a run folder; play loads, exports and runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.envs.classic_control.pendulum import PendulumEnv
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+import cli_args  # noqa: E402
+import play  # noqa: E402
+import train  # noqa: E402
+
+GRU_TASK = "RslSimTest/PendulumGRU-v0"
+
+
+class PendulumWithCfgKwargs(PendulumEnv):
+    """Pendulum that accepts (and ignores) the agent-config entry point passed along with the registration kwargs."""
+
+    def __init__(self, render_mode=None, g=10.0, **_registration_kwargs):
+        super().__init__(render_mode=render_mode, g=g)
+
+
+def _gru_agent_cfg() -> dict:
+    cfg = cli_args.default_agent_cfg("Pendulum-v1")
+    cfg["experiment_name"] = "pendulum_gru"
+    rnn = {"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 16, "rnn_num_layers": 1}
+    cfg["actor"].update(rnn)
+    cfg["critic"].update(rnn)
+    return cfg
+
+
+if GRU_TASK not in gym.registry:
+    gym.register(
+        GRU_TASK,
+        entry_point=PendulumWithCfgKwargs,
+        max_episode_steps=200,
+        kwargs={"rsl_sim_agent_cfg_entry_point": f"{__name__}:_gru_agent_cfg"},
+    )
+
+
+def _runs(root: Path, experiment: str) -> list[Path]:
+    folder = root / "logs" / experiment
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def test_train_script_cli_writes_run_folder_and_checkpoint(tmp_path):
+    command = [sys.executable, str(SCRIPTS / "train.py"), "--task", "Pendulum-v1", "--max_iterations", "2"]
+    command += ["--num_envs", "4", "--device", "cpu", "--run_name", "smoke"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    runs = _runs(tmp_path, "Pendulum-v1")
+    assert len(runs) == 1
+    run = runs[0]
+    # logs/<experiment>/<YYYY-MM-DD_HH-MM-SS>_<run_name>
+    assert len(run.name) == len("2026-01-01_00-00-00_smoke") and run.name.endswith("_smoke")
+    assert {"model_0.pt", "model_1.pt"} <= set(os.listdir(run))
+    assert (run / "params" / "agent.yaml").is_file()
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(run))
+    checkpoint = torch.load(run / "model_1.pt", weights_only=False)
+    assert checkpoint["iter"] == 1
+
+
+def test_resume_then_play_exports_and_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = Path(train.main(["--task", "Pendulum-v1", "--max_iterations", "2", "--num_envs", "4", "--device", "cpu"]))
+    assert (first / "model_1.pt").is_file()
+
+    # Resume: a new run folder continues with iteration 2
+    second = Path(
+        train.main(["--task", "Pendulum-v1", "--max_iterations", "1", "--num_envs", "4", "--device", "cpu", "--resume"])
+    )
+    assert second != first and (second / "model_2.pt").is_file()
+    assert torch.load(second / "model_2.pt", weights_only=False)["iter"] == 2
+
+    # Play the newest checkpoint: exports next to it and finishes episodes
+    stats = play.main(["--task", "Pendulum-v1", "--num_envs", "2", "--num_steps", "210", "--device", "cpu"])
+    # Pendulum rewards lie in [-(pi^2 + 0.1 * 8^2 + 0.001 * 2^2), 0] per step, 200 steps per episode
+    assert stats["episodes"] == 2.0 and -3255.0 <= stats["mean_return"] <= 0.0
+    exported = second / "exported"
+    assert (exported / "policy.pt").is_file() and (exported / "policy.onnx").is_file()
+
+    # The exported TorchScript and ONNX policies compute the checkpoint's deterministic actions
+    agent_cfg = cli_args.update_agent_cfg(cli_args.load_agent_cfg("Pendulum-v1"), _namespace(device="cpu"))
+    env = cli_args.make_env("Pendulum-v1", 3, seed=0, device="cpu")
+    runner_policy = _load_policy(env, agent_cfg, second / "model_2.pt")
+    obs = env.get_observations()
+    with torch.inference_mode():
+        expected = runner_policy(obs)
+    scripted = torch.jit.load(str(exported / "policy.pt"))
+    torch.testing.assert_close(scripted(obs["policy"]), expected, rtol=1e-5, atol=1e-5)
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(str(exported / "policy.onnx"))
+    feed = {session.get_inputs()[0].name: obs["policy"].numpy()}
+    np.testing.assert_allclose(session.run(None, feed)[0], expected.numpy(), rtol=1e-5, atol=1e-5)
+    env.close()
+
+
+def test_play_named_checkpoint_resets_recurrent_state_on_done(tmp_path, monkeypatch):
+    from rsl_sim.models import RNNModel
+
+    monkeypatch.chdir(tmp_path)
+    run = Path(train.main(["--task", GRU_TASK, "--max_iterations", "2", "--num_envs", "4", "--device", "cpu"]))
+    assert run.parent.name == "pendulum_gru"
+
+    # Record the dones handed to the recurrent policy's reset
+    reset_calls = []
+    original_reset = RNNModel.reset
+
+    def spy_reset(self, dones=None, hidden_state=None):
+        if dones is not None:
+            reset_calls.append(int((dones > 0).sum()))
+        return original_reset(self, dones, hidden_state)
+
+    monkeypatch.setattr(RNNModel, "reset", spy_reset)
+    stats = play.main(
+        ["--task", GRU_TASK, "--num_envs", "2", "--num_steps", "205", "--device", "cpu"]
+        + ["--load_run", run.name, "--checkpoint", "model_0.pt", "--no_export"]
+    )
+    assert stats["episodes"] == 2.0
+    assert len(reset_calls) == 205 and reset_calls.count(2) == 1 and sum(reset_calls) == 2
+    assert not (run / "exported").exists()
+
+
+def test_agent_cfg_lookup_and_cli_overrides():
+    cfg = cli_args.load_agent_cfg(GRU_TASK)
+    assert cfg["actor"]["class_name"] == "RNNModel"
+    default = cli_args.load_agent_cfg("Pendulum-v1")
+    assert default["algorithm"]["gamma"] == 0.9 and default["obs_groups"]["actor"] == ["policy"]
+    updated = cli_args.update_agent_cfg(default, _namespace(seed=7, run_name="x", max_iterations=3, device="cpu"))
+    assert (updated["seed"], updated["run_name"], updated["max_iterations"], updated["device"]) == (7, "x", 3, "cpu")
+    assert default["seed"] == 42 and default["run_name"] == ""  # the input is not modified
+    with pytest.raises(gym.error.Error):
+        cli_args.load_agent_cfg("NoSuchTask-v9")
+
+
+def _namespace(**values):
+    import argparse
+
+    defaults = {"seed": None, "device": None, "experiment_name": None, "load_run": None, "checkpoint": None}
+    defaults.update(values)
+    return argparse.Namespace(**defaults)
+
+
+def _load_policy(env, agent_cfg, path):
+    from rsl_sim.runners import OnPolicyRunner
+
+    runner = OnPolicyRunner(env, agent_cfg, log_dir=None, device="cpu")
+    runner.load(str(path))
+    return runner.get_inference_policy()
