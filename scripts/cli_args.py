@@ -259,11 +259,19 @@ def experiment_dir(agent_cfg: dict[str, Any]) -> str:
 
 
 def new_run_dir(agent_cfg: dict[str, Any]) -> str:
-    """A new run folder ``logs/<experiment>/<YYYY-MM-DD_HH-MM-SS>[_<run_name>]`` (not created here)."""
+    """A new run folder ``logs/<experiment>/<YYYY-MM-DD_HH-MM-SS>[_<run_name>]`` (not created here).
+
+    Two runs started within the same second get distinct folders (``..._2``, ``..._3``, ...).
+    """
     name = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     if agent_cfg.get("run_name"):
         name += f"_{agent_cfg['run_name']}"
-    return os.path.join(experiment_dir(agent_cfg), name)
+    path = os.path.join(experiment_dir(agent_cfg), name)
+    candidate, count = path, 1
+    while os.path.exists(candidate):
+        count += 1
+        candidate = f"{path}_{count}"
+    return candidate
 
 
 def resolve_checkpoint_path(agent_cfg: dict[str, Any]) -> str:

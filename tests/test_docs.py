@@ -158,36 +158,6 @@ def test_config_tables_match_the_code():
     check_defaults(rows, signature_defaults(Symmetry, skip=("env",)), "symmetry.md")
 
 
-@pytest.mark.parametrize(("guide", "key"), [("rnd.md", "rnd_cfg"), ("symmetry.md", "symmetry_cfg")])
-def test_status_notes_are_current(guide: str, key: str):
-    """A guide's note that PPO still refuses an extension must be removed (and an example added) once PPO takes it."""
-    from tensordict import TensorDict
-
-    from rsl_sim.algorithms import PPO
-
-    if f"still refuses\n> `algorithm.{key}`" not in (DOCS / guide).read_text():
-        return
-    obs = TensorDict({"policy": torch.zeros(2, 3)}, batch_size=[2])
-    env = type("Env", (), {"num_envs": 2, "num_actions": 1, "step_dt": 0.02})()
-    extension = {
-        "rnd_cfg": {"num_outputs": 4, "predictor_hidden_dims": [8], "target_hidden_dims": [8]},
-        "symmetry_cfg": {"data_augmentation_func": lambda env, obs, actions: (obs, actions)},
-    }[key]
-    gaussian = {"class_name": "GaussianDistribution"}
-    cfg = {
-        "num_steps_per_env": 4,
-        "obs_groups": {"actor": ["policy"], "critic": ["policy"], "rnd_state": ["policy"]},
-        "actor": {"class_name": "MLPModel", "hidden_dims": [8], "distribution_cfg": gaussian},
-        "critic": {"class_name": "MLPModel", "hidden_dims": [8]},
-        "algorithm": {"class_name": "PPO", "num_mini_batches": 1, key: extension},
-    }
-    try:
-        PPO.construct_algorithm(obs, env, cfg, "cpu")
-    except NotImplementedError:
-        return
-    pytest.fail(f"PPO now accepts {key}: remove the status note from docs/{guide} and add a PPO example to it")
-
-
 def test_api_reference_generates_for_every_public_module(tmp_path: Path):
     pytest.importorskip("pdoc", reason="the API reference needs pdoc (pip install pdoc)")
     modules = gen_api_docs.public_modules()

@@ -441,8 +441,8 @@ def test_unknown_algorithm_config_key_is_named():
         ({"num_mini_batches": 31}, ValueError, "num_mini_batches"),
         ({"use_clipped_value_loss": "yes"}, TypeError, "use_clipped_value_loss"),
         ({"torch_compile_mode": "reduce-overhead"}, ValueError, "torch_compile_mode"),
-        ({"rnd_cfg": {"weight": 1.0}}, NotImplementedError, "random network distillation"),
-        ({"symmetry_cfg": {"use_data_augmentation": True}}, NotImplementedError, "symmetry"),
+        ({"rnd_cfg": {"weigth": 1.0}}, ValueError, "weigth"),
+        ({"symmetry_cfg": {"use_data_augmentation": True}}, ValueError, "data_augmentation_func"),
     ],
 )
 def test_invalid_settings_are_refused(options, error, match):

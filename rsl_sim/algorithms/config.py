@@ -21,7 +21,6 @@ __all__ = [
     "check_ppo_settings",
     "check_unknown_keys",
     "checkpoint_entry",
-    "refuse_extension",
     "resolve_load_cfg",
 ]
 
@@ -41,11 +40,6 @@ ALGORITHM_CFG_KEYS = ("share_cnn_encoders",)
 the keyword arguments of ``PPO.__init__``)."""
 
 _MULTI_GPU_KEYS = ("global_rank", "local_rank", "world_size")
-
-_EXTENSIONS = {
-    "rnd_cfg": "random network distillation (rsl_sim.extensions.RandomNetworkDistillation)",
-    "symmetry_cfg": "symmetry (rsl_sim.extensions.Symmetry)",
-}
 
 
 def check_unknown_keys(given: Iterable[str], valid: Iterable[str], where: str) -> None:
@@ -188,28 +182,11 @@ def check_extensions(rnd_cfg: Any, symmetry_cfg: Any, recurrent: bool) -> None:
 
     Raises:
         ValueError: If symmetry is requested with recurrent models (mirrored trajectories are not supported).
-        NotImplementedError: If an extension config is given (the extensions are not wired into PPO yet).
     """
     if symmetry_cfg is not None and recurrent:
-        raise ValueError("Symmetry augmentation (symmetry_cfg) is not supported for recurrent actor or critic models.")
-    refuse_extension("rnd_cfg", rnd_cfg)
-    refuse_extension("symmetry_cfg", symmetry_cfg)
-
-
-def refuse_extension(key: str, value: Any) -> None:
-    """Refuse an extension config (``rnd_cfg``, ``symmetry_cfg``) while the extension is not wired into PPO.
-
-    Args:
-        key: The config key.
-        value: Its value; None passes.
-
-    Raises:
-        NotImplementedError: If ``value`` is not None; the message names the missing extension.
-    """
-    if value is not None:
-        raise NotImplementedError(
-            f"PPO got '{key}', but the {_EXTENSIONS[key]} extension is not wired into rsl_sim's PPO yet. Set '{key}'"
-            " to None (or remove it) for now."
+        raise ValueError(
+            "Symmetry augmentation / mirror loss (symmetry_cfg) is not supported for recurrent actor or critic models:"
+            " mirrored samples would need mirrored hidden states. Use feed-forward models or remove symmetry_cfg."
         )
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from tensordict import TensorDict
 
-from rsl_sim.algorithms.config import ALGORITHM_CFG_KEYS, check_unknown_keys, refuse_extension
+from rsl_sim.algorithms.config import ALGORITHM_CFG_KEYS, check_unknown_keys
+from rsl_sim.extensions import resolve_rnd_config, resolve_symmetry_config
 from rsl_sim.storage import RolloutStorage
 from rsl_sim.utils import resolve_class, resolve_obs_groups
 
@@ -40,7 +41,6 @@ def construct_actor_critic(obs: TensorDict, env: VecEnv, cfg: dict, device: str,
     Raises:
         ValueError: For a missing entry, unknown keys of the ``algorithm`` entry, conflicting ``torch_compile_mode``
             values, or ``share_cnn_encoders`` with an actor without CNN encoders.
-        NotImplementedError: If ``rnd_cfg`` or ``symmetry_cfg`` is set (extensions not wired in yet).
     """
     for key in ("algorithm", "actor", "critic", "num_steps_per_env"):
         if key not in cfg:
@@ -52,11 +52,14 @@ def construct_actor_critic(obs: TensorDict, env: VecEnv, cfg: dict, device: str,
     check_unknown_keys(alg_cfg, [*names, *ALGORITHM_CFG_KEYS], f"the 'algorithm' config of {alg_class.__name__}")
     actor_class, actor_cfg = resolve_class(cfg["actor"])
     critic_class, critic_cfg = resolve_class(cfg["critic"])
-    refuse_extension("rnd_cfg", alg_cfg.get("rnd_cfg"))
-    refuse_extension("symmetry_cfg", alg_cfg.get("symmetry_cfg"))
 
-    # Observation sets (a new dict; the config's stays as it is)
-    obs_groups = resolve_obs_groups(obs, cfg.get("obs_groups") or {}, ["actor", "critic"])
+    # Observation sets (a new dict; the config's stays as it is); RND reads the "rnd_state" set
+    default_sets = ["actor", "critic"] + (["rnd_state"] if alg_cfg.get("rnd_cfg") else [])
+    obs_groups = resolve_obs_groups(obs, cfg.get("obs_groups") or {}, default_sets)
+
+    # Extensions: RND sized from the observations and scaled by the env step; symmetry gets the env
+    alg_cfg = resolve_rnd_config(alg_cfg, obs, obs_groups, env)
+    alg_cfg = resolve_symmetry_config(alg_cfg, env)
 
     # torch.compile mode from the algorithm entry or the top level (they must agree when both are set)
     top_mode, alg_mode = cfg.get("torch_compile_mode"), alg_cfg.get("torch_compile_mode")

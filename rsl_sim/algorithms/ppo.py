@@ -31,6 +31,7 @@ from rsl_sim.algorithms.gae import compute_gae, normalize_advantages
 from rsl_sim.algorithms.losses import adaptive_learning_rate, clipped_surrogate_loss, value_function_loss
 from rsl_sim.algorithms.mini_batches import shuffled_mini_batches
 from rsl_sim.algorithms.time_outs import bootstrap_time_outs
+from rsl_sim.extensions import RandomNetworkDistillation, Symmetry
 from rsl_sim.models import MLPModel
 from rsl_sim.storage import RolloutStorage
 from rsl_sim.utils import resolve_optimizer
@@ -55,7 +56,9 @@ class PPO:
 
     One iteration (driven by the runner): ``act(obs)`` -> ``env.step`` -> ``process_env_step(...)``,
     ``num_steps_per_env`` times; then ``compute_returns(obs)`` and ``update()``. The current learning rate is
-    :attr:`learning_rate`; ``rnd``, ``symmetry`` and ``intrinsic_rewards`` stay None until the extensions are wired in.
+    :attr:`learning_rate`. With ``rnd_cfg``, :attr:`rnd` (Burda et al. 2018) adds a curiosity reward, exposed as
+    :attr:`intrinsic_rewards` after each step; with ``symmetry_cfg``, :attr:`symmetry` (Mittal et al. 2024) augments
+    mini-batches and/or adds a mirror loss.
 
     Options beyond RSL-RL 5.x (defaults keep the 5.x behaviour): ``bootstrap_time_outs_from_final_obs`` (exact
     time-out bootstrap from ``extras["final_observation"]``), ``torch_compile_mode``; unknown keyword arguments are
@@ -121,8 +124,9 @@ class PPO:
             use_mixed_precision: Run the forward passes under bfloat16 autocast (CPU or CUDA), in the rollout and in
                 the update alike (so the first ratio stays 1).
             device: Device of the models and the storage.
-            rnd_cfg: Curiosity (RND) settings; must be None until the RND extension is wired into PPO.
-            symmetry_cfg: Symmetry settings; must be None until the symmetry extension is wired into PPO.
+            rnd_cfg: Keyword arguments of :class:`~rsl_sim.extensions.RandomNetworkDistillation` (as completed by
+                :func:`~rsl_sim.extensions.resolve_rnd_config`), or None.
+            symmetry_cfg: Keyword arguments of :class:`~rsl_sim.extensions.Symmetry` (with ``env``), or None.
             multi_gpu_cfg: ``{"global_rank", "local_rank", "world_size"}`` for multi-GPU training, or None.
             grad_reduce_bucket_mb: Bucket size in MB of the multi-GPU gradient all-reduce (RSL-RL 5.5).
             torch_compile_mode: ``torch.compile`` mode of the models (``"default"`` or
@@ -135,7 +139,6 @@ class PPO:
             ValueError: For unknown keyword arguments (the message lists the valid ones), out-of-range values,
                 unknown choices, a ``num_mini_batches`` the storage cannot serve, or symmetry with recurrent models.
             TypeError: For values of the wrong type.
-            NotImplementedError: If ``rnd_cfg`` or ``symmetry_cfg`` is given (extensions not wired in yet).
         """
         # Refuse unknown arguments and invalid values before touching anything
         check_unknown_keys(kwargs, PPO_ARGUMENTS, "PPO")
@@ -145,10 +148,10 @@ class PPO:
         recurrent = actor.is_recurrent or critic.is_recurrent
         check_mini_batch_count(num_mini_batches, storage, recurrent)
 
-        # Extensions: refused until they are wired into PPO
+        # Extensions: curiosity (RND, with its own optimizer) and symmetry (augmentation and/or mirror loss)
         check_extensions(rnd_cfg, symmetry_cfg, recurrent)
-        self.rnd = None
-        self.symmetry = None
+        self.rnd = RandomNetworkDistillation(device=device, **rnd_cfg) if rnd_cfg else None
+        self.symmetry = Symmetry(**symmetry_cfg) if symmetry_cfg else None
         self.intrinsic_rewards: torch.Tensor | None = None
 
         # Device and multi-GPU settings
@@ -246,16 +249,21 @@ class PPO:
         transition.dones = dones
         transition.rewards = rewards
 
+        # Curiosity: the intrinsic reward of the new observations is added (a new tensor)
+        if self.rnd is not None:
+            self.intrinsic_rewards = self.rnd.get_intrinsic_reward(obs)
+            transition.rewards = rewards + self.intrinsic_rewards
+
         # Bootstrap the cut-off future of time-outs (a new tensor: the env's rewards stay untouched)
         time_outs = extras.get("time_outs")
         if time_outs is not None:
             time_outs = time_outs.to(self.device)
             final_obs = extras.get(FINAL_OBSERVATION_KEY) if self.bootstrap_time_outs_from_final_obs else None
             if final_obs is None:
-                transition.rewards = bootstrap_time_outs(rewards, time_outs, transition.values, self.gamma)
+                transition.rewards = bootstrap_time_outs(transition.rewards, time_outs, transition.values, self.gamma)
             elif bool(time_outs.any()):
                 final_values = self._evaluate_critic(final_obs.to(self.device))
-                transition.rewards = bootstrap_time_outs(rewards, time_outs, final_values, self.gamma)
+                transition.rewards = bootstrap_time_outs(transition.rewards, time_outs, final_values, self.gamma)
 
         # Store the transition, then start new episodes with fresh recurrent states
         self.storage.add_transition(transition)
@@ -296,8 +304,13 @@ class PPO:
         updated once afterwards from the stored observations, so the rollout and the first mini-batch see the same
         statistics (the first probability ratio is exactly 1).
 
+        With RND, its predictor takes a step on its own loss per mini-batch, and its state normalizer is updated with
+        the others. With symmetry, mini-batches are augmented with mirrored samples and/or the mirror loss is added
+        (:class:`~rsl_sim.extensions.Symmetry`); the KL and the entropy use the original samples only.
+
         Returns:
-            Mean losses over all mini-batches: ``{"value", "surrogate", "entropy"}``.
+            Mean losses over all mini-batches: ``{"value", "surrogate", "entropy"}``, plus ``"rnd"`` and
+            ``"symmetry"`` when those extensions are used.
         """
         # Mini-batches: padded trajectories for recurrent models, shuffled samples otherwise
         if self.actor.is_recurrent or self.critic.is_recurrent:
@@ -311,15 +324,20 @@ class PPO:
             observations = self.storage.observations.flatten(0, 1)
             self.actor.update_normalization(observations)
             self.critic.update_normalization(observations)
+            if self.rnd is not None:
+                self.rnd.update_normalization(observations)
 
         # Means over the mini-batches, summed in order in double precision (as the reference)
-        sums = [0.0, 0.0, 0.0]
+        names = ["value", "surrogate", "entropy"]
+        names += ["rnd"] if self.rnd is not None else []
+        names += ["symmetry"] if self.symmetry is not None else []
+        sums = [0.0] * len(names)
         for row in torch.stack(losses).tolist():
             for i, value in enumerate(row):
                 sums[i] += value
         num_updates = self.num_learning_epochs * self.num_mini_batches
         self.storage.clear()
-        return {"value": sums[0] / num_updates, "surrogate": sums[1] / num_updates, "entropy": sums[2] / num_updates}
+        return {name: total / num_updates for name, total in zip(names, sums)}
 
     def _optimization_step(self, batch: RolloutStorage.Batch) -> torch.Tensor:
         """Take one gradient step on a mini-batch (see :meth:`update`).
@@ -328,12 +346,17 @@ class PPO:
             batch: Feed-forward samples ``[B, ...]`` or padded trajectories with masks and hidden states.
 
         Returns:
-            Detached ``[value_loss, surrogate_loss, mean_entropy]`` (float32) of the mini-batch.
+            Detached ``[value_loss, surrogate_loss, mean_entropy]`` (float32) of the mini-batch, then the RND and the
+            symmetry loss when those extensions are used.
         """
-        advantages = batch.advantages
+        original_batch_size = batch.observations.batch_size[0]
         if self.normalize_advantage_per_mini_batch:
             with torch.no_grad():
-                advantages = normalize_advantages(advantages)
+                batch.advantages = normalize_advantages(batch.advantages)
+
+        # Mirrored copies appended to the mini-batch (rollout tensors repeated to match)
+        if self.symmetry is not None:
+            self.symmetry.augment_batch(batch, original_batch_size)
 
         with self._autocast():
             # Current policy and values on the mini-batch
@@ -342,28 +365,55 @@ class PPO:
             )
             log_prob = self.actor.get_output_log_prob(batch.actions)
             values = self.critic(batch.observations, masks=batch.masks, hidden_state=batch.hidden_states[1])
-            entropy = self.actor.output_entropy.mean()
+            distribution_params = self.actor.output_distribution_params
+            entropy = self.actor.output_entropy
+            if self.symmetry is not None:
+                distribution_params = tuple(p[:original_batch_size] for p in distribution_params)
+                entropy = entropy[:original_batch_size]
+            entropy = entropy.mean()
 
             # KL-adaptive learning rate, set before this step
             if self.schedule == "adaptive" and self.desired_kl is not None:
-                self._adapt_learning_rate(batch.old_distribution_params, self.actor.output_distribution_params)
+                self._adapt_learning_rate(batch.old_distribution_params, distribution_params)
 
             # Clipped surrogate objective and (clipped) value loss
-            surrogate_loss = clipped_surrogate_loss(log_prob, batch.old_actions_log_prob, advantages, self.clip_param)
+            surrogate_loss = clipped_surrogate_loss(
+                log_prob, batch.old_actions_log_prob, batch.advantages, self.clip_param
+            )
             value_loss = value_function_loss(
                 values, batch.values, batch.returns, self.clip_param, self.use_clipped_value_loss
             )
             loss = surrogate_loss + self.value_loss_coef * value_loss - self.entropy_coef * entropy
+            extension_losses = []
+
+            # Mirror loss (added when use_mirror_loss, else only reported)
+            if self.symmetry is not None:
+                symmetry_loss = self.symmetry.compute_loss(self.actor, batch, original_batch_size)
+                if self.symmetry.use_mirror_loss:
+                    loss = loss + self.symmetry.mirror_loss_coeff * symmetry_loss
+                extension_losses.append(symmetry_loss)
+
+        # RND predictor loss on the original samples (its own optimizer)
+        rnd_loss = None
+        if self.rnd is not None:
+            rnd_loss = self.rnd.compute_loss(batch.observations[:original_batch_size])
+            extension_losses.insert(0, rnd_loss)
 
         # Gradient step: average over processes, clip actor and critic separately, apply
         self.optimizer.zero_grad()
         loss.backward()
+        if rnd_loss is not None:
+            self.rnd.optimizer.zero_grad()
+            rnd_loss.backward()
         if self.is_multi_gpu:
             self.reduce_parameters()
         nn.utils.clip_grad_norm_(self._actor_params, self.max_grad_norm)
         nn.utils.clip_grad_norm_(self._critic_params, self.max_grad_norm)
         self.optimizer.step()
-        return torch.stack((value_loss.float(), surrogate_loss.float(), entropy.float())).detach()
+        if rnd_loss is not None:
+            self.rnd.optimizer.step()
+        losses = [value_loss.float(), surrogate_loss.float(), entropy.float()]
+        return torch.stack(losses + [x.detach().float() for x in extension_losses]).detach()
 
     def _adapt_learning_rate(self, old_params: tuple[torch.Tensor, ...], new_params: tuple[torch.Tensor, ...]) -> None:
         """Adapt the learning rate to the mean KL divergence between the rollout policy and the current policy.
@@ -401,26 +451,35 @@ class PPO:
     # Modes, checkpoints, policy
 
     def train_mode(self) -> None:
-        """Put actor and critic in training mode (normalizers update only in training mode)."""
+        """Put actor, critic (and RND) in training mode (normalizers update only in training mode)."""
         self.actor.train()
         self.critic.train()
+        if self.rnd is not None:
+            self.rnd.train()
 
     def eval_mode(self) -> None:
-        """Put actor and critic in evaluation mode."""
+        """Put actor, critic (and RND) in evaluation mode."""
         self.actor.eval()
         self.critic.eval()
+        if self.rnd is not None:
+            self.rnd.eval()
 
     def save(self) -> dict:
         """Return the state to checkpoint (RSL-RL 5.x layout).
 
         Returns:
-            ``{"actor_state_dict", "critic_state_dict", "optimizer_state_dict"}``.
+            ``{"actor_state_dict", "critic_state_dict", "optimizer_state_dict"}``, plus ``"rnd_state_dict"`` and
+            ``"rnd_optimizer_state_dict"`` with RND.
         """
-        return {
+        saved = {
             "actor_state_dict": self._raw_actor.state_dict(),
             "critic_state_dict": self._raw_critic.state_dict(),
             "optimizer_state_dict": self.optimizer.state_dict(),
         }
+        if self.rnd is not None:
+            saved["rnd_state_dict"] = self.rnd.state_dict()
+            saved["rnd_optimizer_state_dict"] = self.rnd.optimizer.state_dict()
+        return saved
 
     def load(self, loaded_dict: dict, load_cfg: dict | None = None, strict: bool = True) -> bool:
         """Load the parts of a checkpoint selected by ``load_cfg``.
@@ -454,6 +513,11 @@ class PPO:
             for group in self.optimizer.param_groups:
                 group["foreach"] = self._foreach
             self.learning_rate = self.optimizer.param_groups[0]["lr"]
+
+        # Curiosity module and its optimizer (when this algorithm uses RND)
+        if load_cfg.get("rnd") and self.rnd is not None:
+            self.rnd.load_state_dict(checkpoint_entry(loaded_dict, "rnd_state_dict"), strict=strict)
+            self.rnd.optimizer.load_state_dict(checkpoint_entry(loaded_dict, "rnd_optimizer_state_dict"))
         return bool(load_cfg.get("iteration", False))
 
     def get_policy(self) -> MLPModel:
@@ -474,11 +538,15 @@ class PPO:
 
     def broadcast_parameters(self) -> None:
         """Copy the parameters and buffers of process 0 to all processes (multi-GPU)."""
-        broadcast_module_states([self._raw_actor, self._raw_critic], src=0)
+        modules = [self._raw_actor, self._raw_critic]
+        if self.rnd is not None:
+            modules += [self.rnd.predictor, self.rnd.target]
+        broadcast_module_states(modules, src=0)
 
     def reduce_parameters(self) -> None:
         """Average the gradients over all processes; called after the backward pass (multi-GPU)."""
-        all_reduce_gradients(self._params, self.gpu_world_size, self.grad_reduce_bucket_mb)
+        params = self._params + (list(self.rnd.predictor.parameters()) if self.rnd is not None else [])
+        all_reduce_gradients(params, self.gpu_world_size, self.grad_reduce_bucket_mb)
 
     @staticmethod
     def construct_algorithm(obs: TensorDict, env: VecEnv, cfg: dict, device: str) -> PPO:
@@ -494,7 +562,7 @@ class PPO:
             The algorithm (of class ``cfg["algorithm"]["class_name"]``), with the resolved ``obs_groups`` attribute.
 
         Raises:
-            ValueError, NotImplementedError: As ``construct_actor_critic`` and :class:`PPO`.
+            ValueError: As ``construct_actor_critic`` and :class:`PPO`.
         """
         return construct_actor_critic(obs, env, cfg, device, PPO_ARGUMENTS)
 

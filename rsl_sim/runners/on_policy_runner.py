@@ -12,6 +12,7 @@ import torch
 from rsl_sim.env import VecEnv
 from rsl_sim.utils.callables import resolve_callable
 from rsl_sim.utils.checkpoint import load_checkpoint, save_checkpoint
+from rsl_sim.utils.distributed import init_process_group, read_launcher_env
 from rsl_sim.utils.logger import Logger
 from rsl_sim.utils.nan_check import check_nan
 
@@ -29,8 +30,13 @@ class OnPolicyRunner:
     (``alg.update``), logs and, every ``save_interval`` iterations, writes ``model_<it>.pt`` into the log folder.
 
     The train config is a plain dict (see :func:`~rsl_sim.runners.runner_config.resolve_runner_config` for the
-    top-level keys); it is copied, never modified. Multi-GPU runs are set up from the ``WORLD_SIZE``, ``RANK`` and
-    ``LOCAL_RANK`` environment variables (``torchrun``), as in RSL-RL.
+    top-level keys); it is copied, never modified.
+
+    Multi-process runs (several GPUs, several nodes, or several CPU processes) are set up from the ``WORLD_SIZE``,
+    ``RANK`` and ``LOCAL_RANK`` environment variables that ``torchrun`` sets, as in RSL-RL: the runner joins the
+    process group (NCCL for ``cuda:<LOCAL_RANK>``, gloo for ``cpu``), :meth:`learn` copies rank 0's parameters to all
+    processes before the first iteration, the algorithm averages the gradients, and only rank 0 writes logs and
+    checkpoints (the other processes write no files, whatever ``log_dir`` they get). See ``docs/distributed.md``.
 
     Args:
         env: The vectorized environment.
@@ -247,28 +253,32 @@ class OnPolicyRunner:
             self.env.episode_length_buf = torch.randint_like(buf, high=int(max_len))
 
     def _configure_multi_gpu(self) -> None:
-        """Read the ``torchrun`` environment variables and start the process group for multi-GPU runs."""
-        self.gpu_world_size = int(os.getenv("WORLD_SIZE", "1"))
-        self.is_distributed = self.gpu_world_size > 1
-        self.gpu_local_rank = int(os.getenv("LOCAL_RANK", "0"))
-        self.gpu_global_rank = int(os.getenv("RANK", "0"))
-        if not self.is_distributed:
-            self.cfg["multi_gpu"] = None
-            return
+        """Read the ``torchrun`` environment variables and join the process group of a multi-process run.
 
-        # Each process drives the GPU of its local rank
-        if self.device != f"cuda:{self.gpu_local_rank}":
-            raise ValueError(
-                f"Multi-GPU run: the device must be 'cuda:{self.gpu_local_rank}' for local rank {self.gpu_local_rank},"
-                f" got '{self.device}'."
-            )
-        for name, rank in (("local", self.gpu_local_rank), ("global", self.gpu_global_rank)):
-            if rank >= self.gpu_world_size:
-                raise ValueError(f"The {name} rank {rank} must be below the world size {self.gpu_world_size}.")
-        self.cfg["multi_gpu"] = {
-            "global_rank": self.gpu_global_rank,
-            "local_rank": self.gpu_local_rank,
-            "world_size": self.gpu_world_size,
-        }
-        torch.distributed.init_process_group(backend="nccl", rank=self.gpu_global_rank, world_size=self.gpu_world_size)
-        torch.cuda.set_device(self.gpu_local_rank)
+        With ``WORLD_SIZE > 1`` the run is distributed: ``RANK`` and ``LOCAL_RANK`` must be set, the device must be
+        ``cuda:<LOCAL_RANK>`` (process group backend NCCL) or ``cpu`` (gloo), and the default process group is started
+        unless one with the same ranks is already running. ``cfg["multi_gpu"]`` receives the algorithms'
+        ``multi_gpu_cfg`` (None for a single process).
+
+        Raises:
+            ValueError: For malformed or inconsistent ranks, a device that does not fit the local rank, or a running
+                process group that disagrees with the environment variables (see :mod:`rsl_sim.utils.distributed`).
+        """
+        settings = read_launcher_env()
+        self.gpu_world_size = settings.world_size
+        self.gpu_global_rank = settings.global_rank
+        self.gpu_local_rank = settings.local_rank
+        self.is_distributed = settings.is_distributed
+        self.cfg["multi_gpu"] = settings.multi_gpu_cfg()
+
+        # Single process: no group; a group running anyway would make the normalizers reduce over other processes
+        if not self.is_distributed:
+            if torch.distributed.is_available() and torch.distributed.is_initialized():
+                if torch.distributed.get_world_size() > 1:
+                    raise ValueError(
+                        f"A process group of {torch.distributed.get_world_size()} processes is running, but WORLD_SIZE"
+                        " is not set (or 1): launch multi-process training with torchrun, which sets WORLD_SIZE, RANK"
+                        " and LOCAL_RANK."
+                    )
+            return
+        init_process_group(self.device, settings)
