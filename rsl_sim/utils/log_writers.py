@@ -215,9 +215,15 @@ def to_plain_data(obj: Any) -> Any:
     Returns:
         The plain data.
     """
-    # Scalars pass through
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
+    # Enums (an IntEnum is also an int) by their value; scalars as their exact built-in type (a subclass of str or
+    # int, such as Isaac Lab's ResolvableString, is not representable by a YAML dumper)
+    if isinstance(obj, enum.Enum):
+        return to_plain_data(obj.value)
+    if obj is None:
+        return None
+    for scalar in (bool, int, float, str):
+        if isinstance(obj, scalar):
+            return scalar(obj) if type(obj) is scalar else _exact(scalar, obj)
     # Containers: recurse (keys become strings so every YAML/JSON reader accepts them)
     if isinstance(obj, dict):
         return {str(key): to_plain_data(value) for key, value in obj.items()}
@@ -234,11 +240,14 @@ def to_plain_data(obj: Any) -> Any:
     # Numbers from numerical libraries
     if isinstance(obj, torch.Tensor):
         return obj.tolist()
-    if isinstance(obj, enum.Enum):
-        return to_plain_data(obj.value)
     if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "shape", None) == ():
         return obj.item()
     return repr(obj)
+
+
+def _exact(scalar: type, obj: Any) -> Any:
+    """``obj`` (an instance of a subclass of ``scalar``) as a plain ``scalar``."""
+    return str.__str__(obj) if scalar is str else scalar(obj)
 
 
 def write_yaml(data: Any, path: str) -> None:
