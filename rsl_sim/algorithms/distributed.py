@@ -7,7 +7,15 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-__all__ = ["all_reduce_gradients", "broadcast_float", "broadcast_module_states", "mean_over_processes"]
+from rsl_sim.algorithms.gae import normalize_advantages
+
+__all__ = [
+    "all_reduce_gradients",
+    "broadcast_float",
+    "broadcast_module_states",
+    "mean_over_processes",
+    "normalize_over_processes",
+]
 
 
 def broadcast_module_states(modules: Iterable[nn.Module], src: int = 0) -> None:
@@ -18,7 +26,7 @@ def broadcast_module_states(modules: Iterable[nn.Module], src: int = 0) -> None:
         src: Global rank of the process whose values are kept.
 
     Raises:
-        RuntimeError: If the default process group is not initialized (``torch.distributed.init_process_group``).
+        ValueError: If the default process group is not initialized (``torch.distributed.init_process_group``).
     """
     for module in modules:
         for tensor in module.state_dict().values():
@@ -38,7 +46,7 @@ def all_reduce_gradients(parameters: Iterable[torch.Tensor], world_size: int, bu
         bucket_mb: Largest bucket size in megabytes (2**20 bytes).
 
     Raises:
-        RuntimeError: If the default process group is not initialized.
+        ValueError: If the default process group is not initialized.
     """
     # Collect each gradient once, in a deterministic order that is the same on every process
     grads: list[torch.Tensor] = []
@@ -102,3 +110,42 @@ def broadcast_float(value: float, device: torch.device | str, src: int = 0) -> f
     tensor = torch.tensor(value, dtype=torch.float64, device=device)
     torch.distributed.broadcast(tensor, src=src)
     return tensor.item()
+
+
+def normalize_over_processes(values: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Shift and scale ``values`` to zero mean and unit standard deviation over the entries of all processes.
+
+    ``(x - mean) / (std + eps)`` with the mean and the unbiased standard deviation of the union of every process'
+    entries, i.e. what :func:`~rsl_sim.algorithms.gae.normalize_advantages` computes on the whole job's data in one
+    process. The statistics are reduced in double precision (one ``all_reduce`` of count and sum, one of the squared
+    deviations), so every process gets the same mean and std; it must be called by all processes together. In a
+    group of one process the result is exactly ``normalize_advantages(values, eps)``.
+
+    Args:
+        values: This process' values of any shape, e.g. advantages ``[T, N, 1]`` or a mini-batch ``[B, 1]``.
+        eps: Added to the standard deviation to avoid a division by zero.
+
+    Returns:
+        The normalized values, a new tensor of the shape and dtype of ``values``.
+
+    Raises:
+        ValueError: If the default process group is not initialized.
+    """
+    # A single process: exactly the one-process normalization
+    if torch.distributed.get_world_size() == 1:
+        return normalize_advantages(values, eps)
+    local = values.detach().to(torch.float64)
+
+    # Global count and mean
+    count_and_sum = torch.stack(
+        (torch.tensor(float(local.numel()), dtype=torch.float64, device=local.device), local.sum())
+    )
+    torch.distributed.all_reduce(count_and_sum, op=torch.distributed.ReduceOp.SUM)
+    count, total = count_and_sum[0], count_and_sum[1]
+    mean = total / count
+
+    # Global unbiased variance around the global mean
+    squared = (local - mean).square().sum()
+    torch.distributed.all_reduce(squared, op=torch.distributed.ReduceOp.SUM)
+    std = (squared / (count - 1)).sqrt()
+    return (values - mean.to(values.dtype)) / (std.to(values.dtype) + eps)

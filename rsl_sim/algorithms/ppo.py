@@ -26,6 +26,7 @@ from rsl_sim.algorithms.distributed import (
     broadcast_float,
     broadcast_module_states,
     mean_over_processes,
+    normalize_over_processes,
 )
 from rsl_sim.algorithms.gae import compute_gae, normalize_advantages
 from rsl_sim.algorithms.losses import adaptive_learning_rate, clipped_surrogate_loss, value_function_loss
@@ -289,7 +290,7 @@ class PPO:
         last_values = last_values.to(st.values.dtype)
         compute_gae(st.rewards, st.values, st.dones, last_values, self.gamma, self.lam, st.returns, st.advantages)
         if not self.normalize_advantage_per_mini_batch:
-            st.advantages.copy_(normalize_advantages(st.advantages))
+            st.advantages.copy_(self._normalize_advantages(st.advantages))
 
     # Update
 
@@ -352,7 +353,7 @@ class PPO:
         original_batch_size = batch.observations.batch_size[0]
         if self.normalize_advantage_per_mini_batch:
             with torch.no_grad():
-                batch.advantages = normalize_advantages(batch.advantages)
+                batch.advantages = self._normalize_advantages(batch.advantages)
 
         # Mirrored copies appended to the mini-batch (rollout tensors repeated to match)
         if self.symmetry is not None:
@@ -433,6 +434,12 @@ class PPO:
                 self.learning_rate = broadcast_float(self.learning_rate, self.device)
         for group in self.optimizer.param_groups:
             group["lr"] = self.learning_rate
+
+    def _normalize_advantages(self, advantages: torch.Tensor) -> torch.Tensor:
+        """Normalize advantages to zero mean and unit std: over this process' data, or over all processes' data."""
+        if self.is_multi_gpu:
+            return normalize_over_processes(advantages)
+        return normalize_advantages(advantages)
 
     def _evaluate_critic(self, obs: TensorDict) -> torch.Tensor:
         """Critic values ``[num_envs, 1]`` of ``obs``, restoring a recurrent critic's state afterwards."""
