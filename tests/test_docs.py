@@ -21,6 +21,8 @@ DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 # Pages without examples: the table of contents and the contributors' architecture notes
 GUIDES = [path for path in PAGES if path.name not in ("index.md", "architecture.md")]
+# The README's snippets run too (its shell commands are checked by tests/test_project.py and CI)
+GUIDES.append(ROOT / "README.md")
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
