@@ -170,3 +170,38 @@ def test_distillation_checkpoint_round_trip_resumes():
     torch.testing.assert_close(other.student(obs), alg.student(obs))
     torch.testing.assert_close(other.teacher(obs), alg.teacher(obs))
     assert other.teacher_loaded
+
+
+class _CameraEnv(_Env):
+    """The synthetic env plus a depth-like image group."""
+
+    def get_observations(self):
+        obs = super().get_observations()
+        obs["depth"] = torch.rand(NUM_ENVS, 1, 12, 12, generator=self.generator)
+        return obs
+
+
+@pytest.mark.parametrize("student", ["CNNModel", "CNNRNNModel"])
+def test_camera_students_learn_and_export(student, tmp_path):
+    cfg = _cfg()
+    cfg["obs_groups"]["student"] = ["policy", "depth"]
+    cfg["student"] = {
+        "class_name": student,
+        "hidden_dims": [32],
+        "activation": "elu",
+        "cnn_cfg": {"output_channels": [4, 8], "kernel_size": 3, "stride": 2},
+    }
+    if student == "CNNRNNModel":
+        cfg["student"].update(rnn_type="lstm", rnn_hidden_dim=16)
+    alg, env = _build(cfg, _CameraEnv())
+    _teacher_that_ignores_privileged(alg)
+    alg.train_mode()
+    losses = []
+    for _ in range(15):
+        _rollout(alg, env)
+        losses.append(alg.update()["behavior"])
+    assert losses[-1] < 0.5 * losses[0]
+    from rsl_sim.models.export import export_to_jit, export_to_onnx
+
+    assert export_to_jit(alg.get_policy(), tmp_path / "student.pt")
+    assert export_to_onnx(alg.get_policy(), tmp_path / "student.onnx", verify=True)
