@@ -38,11 +38,21 @@ def public_modules(roots: Sequence[str] = ROOT_PACKAGES) -> list[str]:
         roots: Dotted names of the root packages.
 
     Returns:
-        Dotted module names, the roots included; names with a component starting with ``_`` are left out.
+        Dotted module names, the roots included; names with a component starting with ``_`` are left out, and so
+        are modules that need Isaac Lab when it is not installed (with the whole package that holds them).
 
     Raises:
         ImportError: If a root package cannot be imported.
     """
+    names = _walk(roots)
+    missing = [name for name in names if not _importable(name)]
+    # The package holding such modules goes too, with all it holds: pdoc would import them to list them on its page
+    parents = {name.rsplit(".", 1)[0] for name in missing}
+    return [name for name in names if not any(name == p or name.startswith(f"{p}.") for p in parents)]
+
+
+def _walk(roots: Sequence[str]) -> list[str]:
+    """All public module names under the root packages (the roots included), sorted."""
     names: set[str] = set()
     for root in roots:
         package = importlib.import_module(root)
@@ -52,6 +62,17 @@ def public_modules(roots: Sequence[str] = ROOT_PACKAGES) -> list[str]:
             if not any(part.startswith("_") for part in info.name.split(".")):
                 names.add(info.name)
     return sorted(names)
+
+
+def _importable(name: str) -> bool:
+    """Whether a module imports here; modules that need Isaac Lab (its config subclasses) are left out without it."""
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] == "isaaclab":
+            return False
+        raise
+    return True
 
 
 def generate(
@@ -95,7 +116,9 @@ def generate(
             warnings.simplefilter("always")
             # Listing a package and its submodules is intended (pdoc skips submodules a package's __all__ leaves out)
             warnings.filterwarnings("ignore", message=r".*has already been added")
-            pdoc.pdoc(*modules, output_directory=output_dir)
+            # Modules left out (they need Isaac Lab) are excluded by name, or pdoc would import them with their package
+            excluded = [f"!{name}" for name in _walk(ROOT_PACKAGES) if name not in modules]
+            pdoc.pdoc(*modules, *excluded, output_directory=output_dir)
     finally:
         pdoc.docstrings.convert = original_convert
 

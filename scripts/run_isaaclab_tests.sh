@@ -21,7 +21,7 @@ install_done=$(date +%s)
 source scripts/isaaclab_env.sh
 export RSL_SIM_REQUIRE_ISAACLAB=1
 status=0
-"$venv/bin/python" -m pytest tests/isaaclab_integration tests/test_isaaclab_wrapper_offline.py -rs "$@" || status=$?
+"$venv/bin/python" -m pytest tests/isaaclab_integration tests/test_isaaclab_wrapper_offline.py tests/test_cli_isaaclab.py -rs "$@" || status=$?
 end_time=$(date +%s)
 echo "run_isaaclab_tests: install $((install_done - start_time)) s, tests $((end_time - install_done)) s," \
   "total $((end_time - start_time)) s (exit $status)"

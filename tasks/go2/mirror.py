@@ -174,7 +174,8 @@ def find_velocity_env(env: Any) -> Any:
     """The velocity env inside ``env`` (itself, ``env.unwrapped`` or ``env.env``, searched a few levels deep).
 
     Raises:
-        ValueError: If no object with an ``observation_manager`` and a ``robot`` is found.
+        ValueError: If no object with an ``observation_manager`` and a ``robot`` is found, and ``env`` is no Isaac Lab
+            Go2 velocity env either.
     """
     candidate = env
     for _ in range(8):
@@ -188,6 +189,12 @@ def find_velocity_env(env: Any) -> Any:
         if inner is None:
             break
         candidate = inner
+    # An Isaac Lab Go2 velocity env (through rsl_sim's wrapper): a view with the same layout interface
+    from rsl_sim.tasks.isaaclab.mirror_view import isaaclab_velocity_view
+
+    view = isaaclab_velocity_view(env)
+    if view is not None:
+        return view
     raise ValueError(
         f"go2_mirror needs the Go2 velocity env (or a wrapper of it) to read the observation layout; got "
         f"{type(env).__name__}."
