@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from tensordict import TensorDict
 from torch import nn
 
 from rsl_sim.models.cnn_model import CNNModel
-from rsl_sim.modules import RNN, HiddenState
+from rsl_sim.models.recurrent_core import RecurrentCoreMixin
+from rsl_sim.modules import RNN
 
 
-class CNNRNNModel(CNNModel):
+class CNNRNNModel(RecurrentCoreMixin, CNNModel):
     """Camera model with memory, e.g. a depth-camera student that must remember terrain it no longer sees.
 
     Each image group ``[num_envs, C, H, W]`` passes through its CNN encoder; the encodings are concatenated after the
@@ -27,9 +27,6 @@ class CNNRNNModel(CNNModel):
     Not part of RSL-RL 5.x. State-dict keys: ``obs_normalizer.*``, ``distribution.*``, ``mlp.*``, ``cnns.<group>.*``
     and ``rnn.rnn.*``.
     """
-
-    is_recurrent: bool = True
-    """Whether the model keeps a recurrent hidden state."""
 
     def __init__(
         self,
@@ -84,46 +81,3 @@ class CNNRNNModel(CNNModel):
 
         # Recurrent core over [1D observations, CNN latents]
         self.rnn = RNN(self.obs_dim + self.cnn_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
-
-    def get_latent(
-        self, obs: TensorDict, masks: torch.Tensor | None = None, hidden_state: HiddenState = None
-    ) -> torch.Tensor:
-        """Encode the images, join them with the normalized 1D observations and run the recurrent core.
-
-        Args:
-            obs: One step (``[num_envs, dim]`` and ``[num_envs, C, H, W]`` per group) or padded trajectories
-                (``[time, num_trajectories, ...]``).
-            masks: Validity masks ``[time, num_trajectories]`` (batch mode) or None (rollout mode).
-            hidden_state: Batch mode: hidden state at the start of each trajectory.
-
-        Returns:
-            ``[num_envs, rnn_hidden_dim]`` in rollout mode, ``[time, num_envs, rnn_hidden_dim]`` in batch mode.
-        """
-        latent = self.rnn(super().get_latent(obs), masks, hidden_state)
-        # Rollout mode returns a time axis of length one
-        return latent.squeeze(0) if masks is None else latent
-
-    def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
-        """Reset the stored hidden state of all environments (``dones=None``) or of the done ones.
-
-        Args:
-            dones: Done flags ``[num_envs]``, or None for all environments.
-            hidden_state: State to reset to; None means zeros.
-        """
-        self.rnn.reset(dones, hidden_state)
-
-    def get_hidden_state(self) -> HiddenState:
-        """Return the stored hidden state (a tensor for a GRU, a tuple ``(h, c)`` for an LSTM, None before use)."""
-        return self.rnn.hidden_state
-
-    def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
-        """Cut the stored hidden state of all (or the done) environments from the autograd graph."""
-        self.rnn.detach_hidden_state(dones)
-
-    def _export_parts(self) -> dict[str, Any]:
-        """Export parts of the CNN model plus the torch recurrent layer."""
-        return {**super()._export_parts(), "rnn": self.rnn.rnn}
-
-    def _get_latent_dim(self) -> int:
-        """Size of the latent that enters the MLP head: the recurrent hidden size."""
-        return self.latent_dim

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import torch
 from tensordict import TensorDict
 
 from rsl_sim.models.mlp_model import MLPModel
-from rsl_sim.modules import RNN, HiddenState
+from rsl_sim.models.recurrent_core import RecurrentCoreMixin
+from rsl_sim.modules import RNN
 
 
-class RNNModel(MLPModel):
+class RNNModel(RecurrentCoreMixin, MLPModel):
     """Recurrent model over the concatenated 1D observation groups of one observation set.
 
     The (optionally normalized) 1D observations pass through an LSTM or GRU whose output feeds the MLP head. The
@@ -24,9 +22,6 @@ class RNNModel(MLPModel):
 
     State-dict keys: those of :class:`MLPModel` plus ``rnn.rnn.*`` (the torch LSTM/GRU), as in RSL-RL 5.x.
     """
-
-    is_recurrent: bool = True
-    """Whether the model keeps a recurrent hidden state."""
 
     def __init__(
         self,
@@ -68,48 +63,3 @@ class RNNModel(MLPModel):
 
         # Recurrent layer, registered after the MLP head (parameter order of the reference)
         self.rnn = RNN(self.obs_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
-
-    def get_latent(
-        self, obs: TensorDict, masks: torch.Tensor | None = None, hidden_state: HiddenState = None
-    ) -> torch.Tensor:
-        """Normalized 1D observations through the recurrent layer.
-
-        Args:
-            obs: One step ``[num_envs, dim]`` per group, or padded trajectories ``[time, num_trajectories, dim]``.
-            masks: Validity masks ``[time, num_trajectories]`` (batch mode) or None (rollout mode).
-            hidden_state: Batch mode: hidden state at the start of each trajectory.
-
-        Returns:
-            ``[num_envs, rnn_hidden_dim]`` in rollout mode, ``[time, num_envs, rnn_hidden_dim]`` in batch mode.
-        """
-        latent = self.rnn(super().get_latent(obs), masks, hidden_state)
-        # Rollout mode returns a time axis of length one
-        return latent.squeeze(0) if masks is None else latent
-
-    def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
-        """Reset the stored hidden state of all environments (``dones=None``) or of the done ones.
-
-        Args:
-            dones: Done flags ``[num_envs]``, or None for all environments.
-            hidden_state: State to reset to; None means zeros.
-        """
-        self.rnn.reset(dones, hidden_state)
-
-    def get_hidden_state(self) -> HiddenState:
-        """Return the stored hidden state (a tensor for a GRU, a tuple ``(h, c)`` for an LSTM, None before use).
-
-        Each tensor is ``[rnn_num_layers, num_envs, rnn_hidden_dim]``.
-        """
-        return self.rnn.hidden_state
-
-    def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
-        """Cut the stored hidden state of all (or the done) environments from the autograd graph."""
-        self.rnn.detach_hidden_state(dones)
-
-    def _export_parts(self) -> dict[str, Any]:
-        """Export parts of the MLP model plus the torch recurrent layer."""
-        return {**super()._export_parts(), "rnn": self.rnn.rnn}
-
-    def _get_latent_dim(self) -> int:
-        """Size of the latent that enters the MLP head: the recurrent hidden size."""
-        return self.latent_dim
