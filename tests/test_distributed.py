@@ -263,7 +263,7 @@ def test_running_group_must_agree_with_the_launcher(monkeypatch: pytest.MonkeyPa
     assert not torch.distributed.is_initialized()
 
 
-# --- scripts/train.py ---
+# --- scripts/train.py (rsl-sim train --distributed) ---
 
 
 def test_train_script_under_torchrun_seeds_per_rank_and_writes_one_run(tmp_path: Path):
@@ -271,7 +271,7 @@ def test_train_script_under_torchrun_seeds_per_rank_and_writes_one_run(tmp_path:
     output = torchrun(ROOT / "scripts" / "train.py", *args, "--distributed", cwd=tmp_path)
     assert "Process 0 of 2 (local rank 0): device cpu, seed 3" in output
     assert "Process 1 of 2 (local rank 1): device cpu, seed 4" in output
-    assert output.count("Logging to") == 1
+    assert output.count("[rsl_sim] run: ") == 1 and output.count("[rsl_sim] done: ") == 1
 
     # One run folder (rank 0's) with the checkpoint and the configs, holding rank 0's seed
     runs = [path for path in (tmp_path / "logs").glob("*/*") if path.is_dir()]
@@ -284,14 +284,38 @@ def test_train_script_refuses_mismatched_launch_flags(monkeypatch: pytest.Monkey
     args = ["--task", "Pendulum-v1", "--max_iterations", "1", "--device", "cpu"]
     for key in LAUNCHER_VARS:
         monkeypatch.delenv(key, raising=False)
-    with pytest.raises(SystemExit) as error:
-        train.main([*args, "--distributed"])
-    assert error.value.code == 2
-    assert "--distributed needs torchrun" in capsys.readouterr().err
+    assert train.main([*args, "--distributed"]) == 2
+    assert capsys.readouterr().err.startswith("rsl-sim train: error: --distributed needs torchrun")
 
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "0")
     monkeypatch.setenv("LOCAL_RANK", "0")
-    with pytest.raises(SystemExit):
-        train.main(args)
+    assert train.main(args) == 2
     assert "started by torchrun: add --distributed" in capsys.readouterr().err
+
+    # Launcher variables that do not fit together are a usage error as well
+    monkeypatch.setenv("RANK", "2")
+    assert train.main([*args, "--distributed"]) == 2
+    assert "RANK=2 must be in [0, WORLD_SIZE=2)" in capsys.readouterr().err
+
+
+def test_distributed_settings_give_each_rank_its_device_and_seed(monkeypatch: pytest.MonkeyPatch):
+    from rsl_sim.cli.distributed import apply_distributed_settings
+
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    cfg = {"device": "cuda:0", "seed": 10}
+    settings = apply_distributed_settings(cfg, distributed=True)
+    assert cfg == {"device": "cuda:1", "seed": 13}
+    assert settings.is_distributed and not settings.is_main_process
+    cpu_cfg = {"device": "cpu", "seed": 10}
+    apply_distributed_settings(cpu_cfg, distributed=True)
+    assert cpu_cfg == {"device": "cpu", "seed": 13}  # a CPU learner stays on the CPU (gloo)
+
+    # A single process keeps its config
+    for key in LAUNCHER_VARS:
+        monkeypatch.delenv(key, raising=False)
+    single_cfg = {"device": "cuda:0", "seed": 10}
+    assert not apply_distributed_settings(single_cfg, distributed=False).is_distributed
+    assert single_cfg == {"device": "cuda:0", "seed": 10}

@@ -1,4 +1,5 @@
-"""scripts/train.py and scripts/play.py: a short training run writes a run folder; play loads, exports and runs it."""
+"""scripts/train.py and scripts/play.py (thin wrappers of ``rsl-sim train`` / ``rsl-sim play``): a short training run
+writes a run folder; play loads, exports and runs it."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ import pytest
 import torch
 from gymnasium.envs.classic_control.pendulum import PendulumEnv
 
+from rsl_sim.cli import run_command
+from rsl_sim.cli.agent_config import prepare_agent_cfg
+from rsl_sim.cli.default_agent import default_ppo_cfg
+from rsl_sim.cli.envs import EnvRequest, configure_cpu_threads, open_env
+from rsl_sim.cli.errors import CliError
+from rsl_sim.cli.tasks import load_agent_cfg
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-import cli_args  # noqa: E402
 import play  # noqa: E402
 import train  # noqa: E402
 
@@ -32,7 +39,7 @@ class PendulumWithCfgKwargs(PendulumEnv):
 
 
 def _gru_agent_cfg() -> dict:
-    cfg = cli_args.default_agent_cfg("Pendulum-v1")
+    cfg = default_ppo_cfg("Pendulum-v1")
     cfg["experiment_name"] = "pendulum_gru"
     rnn = {"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 16, "rnn_num_layers": 1}
     cfg["actor"].update(rnn)
@@ -72,46 +79,61 @@ def test_train_script_cli_writes_run_folder_and_checkpoint(tmp_path):
     assert checkpoint["iter"] == 1
 
 
-def test_resume_then_play_exports_and_runs(tmp_path, monkeypatch):
+def test_resume_then_play_exports_and_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    first = Path(train.main(["--task", "Pendulum-v1", "--max_iterations", "2", "--num_envs", "4", "--device", "cpu"]))
+    # The script wrapper runs 'rsl-sim train' in this process and returns its exit code
+    assert train.main(["--task", "Pendulum-v1", "--max_iterations", "2", "--num_envs", "4", "--device", "cpu"]) == 0
+    (first,) = _runs(tmp_path, "Pendulum-v1")
     assert (first / "model_1.pt").is_file()
+    assert f"run: {first}" in capsys.readouterr().out
 
     # Resume: a new run folder continues with iteration 2
     second = Path(
-        train.main(["--task", "Pendulum-v1", "--max_iterations", "1", "--num_envs", "4", "--device", "cpu", "--resume"])
+        run_command(
+            ["train", "--task", "Pendulum-v1", "--max_iterations", "1", "--num_envs", "4", "--device", "cpu"]
+            + ["--resume"]
+        )
     )
     assert second != first and (second / "model_2.pt").is_file()
+    assert set(_runs(tmp_path, "Pendulum-v1")) == {first, second}
     assert torch.load(second / "model_2.pt", weights_only=False)["iter"] == 2
 
     # Play the newest checkpoint: exports next to it and finishes episodes
-    stats = play.main(["--task", "Pendulum-v1", "--num_envs", "2", "--num_steps", "210", "--device", "cpu"])
+    stats = run_command(["play", "--task", "Pendulum-v1", "--num_envs", "2", "--num_steps", "210", "--device", "cpu"])
     # Pendulum rewards lie in [-(pi^2 + 0.1 * 8^2 + 0.001 * 2^2), 0] per step, 200 steps per episode
-    assert stats["episodes"] == 2.0 and -3255.0 <= stats["mean_return"] <= 0.0
+    assert stats["episodes"] == 2 and -3255.0 <= stats["mean_return"] <= 0.0
+    assert stats["checkpoint"] == str(second / "model_2.pt")
     exported = second / "exported"
     assert (exported / "policy.pt").is_file() and (exported / "policy.onnx").is_file()
 
     # The exported TorchScript and ONNX policies compute the checkpoint's deterministic actions
-    agent_cfg = cli_args.update_agent_cfg(cli_args.load_agent_cfg("Pendulum-v1"), _namespace(device="cpu"))
-    env = cli_args.make_env("Pendulum-v1", 3, seed=0, device="cpu")
-    runner_policy = _load_policy(env, agent_cfg, second / "model_2.pt")
-    obs = env.get_observations()
-    with torch.inference_mode():
-        expected = runner_policy(obs)
+    agent_cfg = prepare_agent_cfg(load_agent_cfg("Pendulum-v1"), _namespace(device="cpu"))
+    with open_env(EnvRequest(task="Pendulum-v1", num_envs=3, seed=0, device="cpu")) as env:
+        runner_policy = _load_policy(env, agent_cfg, second / "model_2.pt")
+        obs = env.get_observations()
+        with torch.inference_mode():
+            expected = runner_policy(obs)
     scripted = torch.jit.load(str(exported / "policy.pt"))
     torch.testing.assert_close(scripted(obs["policy"]), expected, rtol=1e-5, atol=1e-5)
     ort = pytest.importorskip("onnxruntime")
     session = ort.InferenceSession(str(exported / "policy.onnx"))
     feed = {session.get_inputs()[0].name: obs["policy"].numpy()}
     np.testing.assert_allclose(session.run(None, feed)[0], expected.numpy(), rtol=1e-5, atol=1e-5)
-    env.close()
+
+    # The play script wrapper: exit code 0, and 2 with a one-line error for a run that does not exist
+    assert play.main(["--task", "Pendulum-v1", "--num_envs", "2", "--num_steps", "5", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert play.main(["--task", "Pendulum-v1", "--device", "cpu", "--load_run", "no_such_run"]) == 2
+    assert capsys.readouterr().err.startswith("rsl-sim play: error:")
 
 
 def test_play_named_checkpoint_resets_recurrent_state_on_done(tmp_path, monkeypatch):
     from rsl_sim.models import RNNModel
 
     monkeypatch.chdir(tmp_path)
-    run = Path(train.main(["--task", GRU_TASK, "--max_iterations", "2", "--num_envs", "4", "--device", "cpu"]))
+    run = Path(
+        run_command(["train", "--task", GRU_TASK, "--max_iterations", "2", "--num_envs", "4", "--device", "cpu"])
+    )
     assert run.parent.name == "pendulum_gru"
 
     # Record the dones handed to the recurrent policy's reset
@@ -124,25 +146,25 @@ def test_play_named_checkpoint_resets_recurrent_state_on_done(tmp_path, monkeypa
         return original_reset(self, dones, hidden_state)
 
     monkeypatch.setattr(RNNModel, "reset", spy_reset)
-    stats = play.main(
-        ["--task", GRU_TASK, "--num_envs", "2", "--num_steps", "205", "--device", "cpu"]
+    stats = run_command(
+        ["play", "--task", GRU_TASK, "--num_envs", "2", "--num_steps", "205", "--device", "cpu"]
         + ["--load_run", run.name, "--checkpoint", "model_0.pt", "--no_export"]
     )
-    assert stats["episodes"] == 2.0
+    assert stats["episodes"] == 2
     assert len(reset_calls) == 205 and reset_calls.count(2) == 1 and sum(reset_calls) == 2
     assert not (run / "exported").exists()
 
 
 def test_agent_cfg_lookup_and_cli_overrides():
-    cfg = cli_args.load_agent_cfg(GRU_TASK)
+    cfg = load_agent_cfg(GRU_TASK)
     assert cfg["actor"]["class_name"] == "RNNModel"
-    default = cli_args.load_agent_cfg("Pendulum-v1")
+    default = load_agent_cfg("Pendulum-v1")
     assert default["algorithm"]["gamma"] == 0.9 and default["obs_groups"]["actor"] == ["policy"]
-    updated = cli_args.update_agent_cfg(default, _namespace(seed=7, run_name="x", max_iterations=3, device="cpu"))
+    updated = prepare_agent_cfg(default, _namespace(seed=7, run_name="x", max_iterations=3, device="cpu"))
     assert (updated["seed"], updated["run_name"], updated["max_iterations"], updated["device"]) == (7, "x", 3, "cpu")
     assert default["seed"] == 42 and default["run_name"] == ""  # the input is not modified
-    with pytest.raises(gym.error.Error):
-        cli_args.load_agent_cfg("NoSuchTask-v9")
+    with pytest.raises(CliError, match="unknown task 'NoSuchTask-v9'"):
+        load_agent_cfg("NoSuchTask-v9")
 
 
 def _namespace(**values):
@@ -159,3 +181,24 @@ def _load_policy(env, agent_cfg, path):
     runner = OnPolicyRunner(env, agent_cfg, log_dir=None, device="cpu")
     runner.load(str(path))
     return runner.get_inference_policy()
+
+
+def test_cpu_learner_uses_half_the_cpus_unless_omp_num_threads_is_set(monkeypatch):
+    previous = torch.get_num_threads()
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    try:
+        torch.set_num_threads(3)
+        configure_cpu_threads("cuda:0")  # a GPU learner leaves the threads alone
+        assert torch.get_num_threads() == 3
+        configure_cpu_threads("cpu")
+        assert torch.get_num_threads() == 4
+        monkeypatch.setattr(os, "cpu_count", lambda: 1)
+        configure_cpu_threads("cpu")
+        assert torch.get_num_threads() == 1  # at least one
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")  # chosen explicitly: kept
+        torch.set_num_threads(3)
+        configure_cpu_threads("cpu")
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(previous)

@@ -6,17 +6,13 @@ depending on the seed), a good swing-up controller about -150 to -200.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
+from rsl_sim.cli.agent_config import set_seed
+from rsl_sim.cli.default_agent import default_ppo_cfg
+from rsl_sim.cli.envs import EnvRequest, open_env
 from rsl_sim.runners import OnPolicyRunner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-import cli_args  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -35,32 +31,30 @@ def single_thread():
 
 def evaluate(runner: OnPolicyRunner, seed: int, num_envs: int = NUM_ENVS) -> float:
     """Mean return of one deterministic episode in each of ``num_envs`` fresh environments."""
-    env = cli_args.make_env("Pendulum-v1", num_envs, seed=seed, device="cpu")
     policy = runner.get_inference_policy()
     policy.reset(torch.ones(NUM_ENVS, dtype=torch.long))
-    obs = env.get_observations()
     total = torch.zeros(num_envs)
-    with torch.inference_mode():
-        for _ in range(EPISODE_STEPS):
-            obs, rewards, dones, _ = env.step(policy(obs))
-            policy.reset(dones)
-            total += rewards
-    env.close()
+    with open_env(EnvRequest(task="Pendulum-v1", num_envs=num_envs, seed=seed, device="cpu")) as env:
+        obs = env.get_observations()
+        with torch.inference_mode():
+            for _ in range(EPISODE_STEPS):
+                obs, rewards, dones, _ = env.step(policy(obs))
+                policy.reset(dones)
+                total += rewards
     return float(total.mean())
 
 
 def train(cfg: dict, iterations: int, seed: int = 0) -> OnPolicyRunner:
     """Train on Pendulum-v1 with 16 environments for ``iterations`` iterations."""
-    cli_args.set_seed(seed)
-    env = cli_args.make_env("Pendulum-v1", NUM_ENVS, seed=seed, device="cpu")
-    runner = OnPolicyRunner(env, cfg, log_dir=None, device="cpu")
-    runner.learn(iterations)
-    env.close()
+    set_seed(seed)
+    with open_env(EnvRequest(task="Pendulum-v1", num_envs=NUM_ENVS, seed=seed, device="cpu")) as env:
+        runner = OnPolicyRunner(env, cfg, log_dir=None, device="cpu")
+        runner.learn(iterations)
     return runner
 
 
 def test_mlp_ppo_learns_pendulum_swing_up():
-    cfg = cli_args.default_agent_cfg("Pendulum-v1")
+    cfg = default_ppo_cfg("Pendulum-v1")
     runner = train(cfg, cfg["max_iterations"])
     # Deterministic policy in unseen environments
     assert evaluate(runner, seed=1000) >= -300.0
@@ -69,7 +63,7 @@ def test_mlp_ppo_learns_pendulum_swing_up():
 
 
 def test_gru_ppo_learns_pendulum():
-    cfg = cli_args.default_agent_cfg("Pendulum-v1")
+    cfg = default_ppo_cfg("Pendulum-v1")
     rnn = {"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 32, "rnn_num_layers": 1}
     cfg["actor"].update(rnn)
     cfg["critic"].update(rnn)

@@ -5,9 +5,12 @@ Examples::
     rsl-sim play --task RslSim/Go2-Flat-v0                    # newest checkpoint of the task's newest run
     rsl-sim play logs/unitree_go2_flat/2026-01-01_12-00-00 --video --video_length 500
     rsl-sim play --task Pendulum-v1 --load_run 2026-01-01_12-00-00 --checkpoint model_100.pt --no_export
+    rsl-sim play --task RslSim/Go2-Flat-v0 --evaluate --num_steps 200   # then 'rsl-sim evaluate' on the same run
 
 The policy acts deterministically. The exported files go to ``exported/policy.pt`` and ``exported/policy.onnx`` next
-to the checkpoint; the video (first environment, real time) to ``<run>/videos/play/<checkpoint name>.mp4``.
+to the checkpoint; the video (first environment, real time) to ``<run>/videos/play/<checkpoint name>.mp4``. With
+``--evaluate`` (velocity tasks, ``RslSim/Go2-*``) the rollout is followed by ``rsl-sim evaluate`` of the same
+checkpoint (table printed, ``<run>/evaluation.json`` written).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from . import arguments
 from .agent_config import build_runner, load_checkpoint, set_seed
 from .envs import EnvRequest, open_env
 from .errors import CliError, missing_dependency
+from .evaluate import evaluate_source, evaluation_module
 from .export import export_policy
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
 from .progress import info, progress_bar
@@ -50,13 +54,24 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         " v_y [m/s], omega_z [rad/s]) instead of the first env of the rollout (implies --video).",
     )
     parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="Velocity tasks (RslSim/Go2-*): after playing, evaluate the checkpoint on fixed commands and seeds as"
+        " 'rsl-sim evaluate' does (writes <run>/evaluation.json).",
+    )
+    parser.add_argument(
         "overrides", nargs="*", metavar="[RUN] KEY=VALUE", help="A run folder or checkpoint file, and overrides."
     )
     arguments.add_debug_arg(parser)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Play as the arguments say; returns statistics (``episodes``, ``mean_return``, ``video``, ``exported``)."""
+    """Play as the arguments say.
+
+    Returns:
+        Statistics: ``episodes``, ``mean_return``, ``video``, ``exported``, ``checkpoint`` and, with ``--evaluate``,
+        ``evaluation`` (the results of :func:`rsl_sim.cli.evaluate.evaluate_source`).
+    """
     if args.num_steps < 1:
         raise CliError(f"--num_steps must be >= 1, got {args.num_steps}.")
     args.video = args.video or args.video_command is not None
@@ -66,6 +81,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     source = resolve_policy_source(args, runs[0] if runs else None, override_tokens)
     if args.video_command is not None:
         _check_pinned_video(source)
+    if args.evaluate:
+        evaluation_module(source.task)  # refuse other tasks before playing
     cfg = inference_cfg(source.agent_cfg)
     set_seed(cfg["seed"])
     info(f"checkpoint: {source.checkpoint}")
@@ -112,6 +129,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         info(f"{stats['episodes']} episodes finished, mean return {stats['mean_return']:.2f}")
     else:
         info("no episode finished within --num_steps.")
+    if args.evaluate:
+        stats["evaluation"] = evaluate_source(source)
     return stats
 
 

@@ -6,8 +6,11 @@ Examples::
     rsl-sim train --task Pendulum-v1 --max_iterations 150 agent.algorithm.learning_rate=3e-4
     rsl-sim train --task RslSim/Go2-Rough-v0 env.scene.num_envs=512 env.rewards.feet_air_time.weight=0.05
     rsl-sim train --task Pendulum-v1 --resume --load_run 2026-01-01_12-00-00 --checkpoint model_100.pt
+    torchrun --nproc_per_node 2 -m rsl_sim.cli train --task RslSim/Go2-Flat-v0 --distributed
 
-Runs are written to ``<log_root>/<experiment_name>/<YYYY-MM-DD_HH-MM-SS>[_<run_name>]/``.
+Runs are written to ``<log_root>/<experiment_name>/<YYYY-MM-DD_HH-MM-SS>[_<run_name>]/``. With ``--distributed``
+(under torchrun) each process trains on ``cuda:<LOCAL_RANK>`` (or the CPU) with the seed ``seed + RANK``, and only
+rank 0 writes the run folder (:mod:`rsl_sim.cli.distributed`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import argparse
 import os
 from dataclasses import dataclass, field
 from typing import Any
+
+from rsl_sim.utils.distributed import destroy_process_group
 
 from . import arguments
 from .agent_config import (
@@ -26,6 +31,7 @@ from .agent_config import (
     prepare_agent_cfg,
     set_seed,
 )
+from .distributed import add_distributed_arg, apply_distributed_settings
 from .envs import EnvRequest, build_env_cfg, check_env_request, open_env
 from .errors import CliError
 from .overrides import Override, parse_overrides, select
@@ -46,6 +52,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="Resume from a checkpoint of an earlier run.")
     arguments.add_load_args(parser)
     arguments.add_video_args(parser)
+    add_distributed_arg(parser)
     parser.add_argument("--dry_run", action="store_true", help="Print the agent and env configs; train nothing.")
     arguments.add_overrides_arg(parser)
     arguments.add_debug_arg(parser)
@@ -55,6 +62,7 @@ def run(args: argparse.Namespace) -> str | dict[str, Any]:
     """Train as the arguments say; returns the run folder (``--dry_run``: ``{"agent_cfg", "env_cfg"}``)."""
     overrides = parse_overrides(args.overrides, NAMESPACES)
     agent_cfg = prepare_agent_cfg(load_agent_cfg(args.task, args.agent), args, select(overrides, "agent"))
+    settings = apply_distributed_settings(agent_cfg, args.distributed)
     if args.dry_run:
         env_cfg = build_env_cfg(args.task, select(overrides, "env"))
         print_configs({"agent": agent_cfg, "env": env_cfg})
@@ -71,6 +79,8 @@ def run(args: argparse.Namespace) -> str | dict[str, Any]:
         video_length=args.video_length,
         video_interval=args.video_interval,
         headless=args.headless,
+        distributed=settings.is_distributed,
+        is_main_process=settings.is_main_process,
         run_info={
             "command": "train",
             "task": args.task,
@@ -98,6 +108,8 @@ class TrainJob:
         video_length: Steps per clip.
         video_interval: Steps between clip starts.
         headless: Isaac Lab: no viewer window.
+        distributed: A ``--distributed`` process of a torchrun job (the process group is destroyed at the end).
+        is_main_process: Whether this process writes the run folder and prints its messages (rank 0).
         run_info: What to record in ``<run>/params/cli.yaml``.
     """
 
@@ -112,6 +124,8 @@ class TrainJob:
     video_length: int = 200
     video_interval: int = 2000
     headless: bool = True
+    distributed: bool = False
+    is_main_process: bool = True
     run_info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -151,11 +165,28 @@ def train(job: TrainJob) -> str:
     check_env_request(request)
     if job.video:
         check_video_settings(job.video_length, job.video_interval)
+    # Only the main process writes the run folder (the runner writes no files on the other ranks either)
     log_dir = new_run_dir(job.log_root, cfg)
-    write_run_info(log_dir, {**job.run_info, "loaded_checkpoint": load_path})
-    info(f"run: {log_dir}")
+    if job.is_main_process:
+        write_run_info(log_dir, {**job.run_info, "loaded_checkpoint": load_path})
+        info(f"run: {log_dir}")
+    try:
+        _learn(job, request, log_dir, load_path)
+    finally:
+        if job.distributed:
+            destroy_process_group()
+    if job.is_main_process:
+        info(f"done: {log_dir}  (plot it with: rsl-sim plot {log_dir})")
+    return log_dir
+
+
+def _learn(job: TrainJob, request: EnvRequest, log_dir: str, load_path: str | None) -> None:
+    """Open the env, build the runner, load ``load_path`` (on the learner device) and learn."""
+    cfg = job.agent_cfg
+    iterations = cfg["max_iterations"]
+    video = job.video and job.is_main_process  # one video, rank 0's
     with open_env(request) as env:
-        if job.video:
+        if video:
             env = VideoRecorder(env, os.path.join(log_dir, "videos", "train"), job.video_length, job.video_interval)
         runner = build_runner(env, cfg, log_dir)
         if load_path is not None:
@@ -167,10 +198,8 @@ def train(job: TrainJob) -> str:
             info(f"interrupted; the checkpoints written so far are in {log_dir}")
             raise
         finally:
-            if job.video:
+            if video:
                 env.flush()
-    info(f"done: {log_dir}  (plot it with: rsl-sim plot {log_dir})")
-    return log_dir
 
 
 def _resume_checkpoint(job: TrainJob) -> str:

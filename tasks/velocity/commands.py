@@ -5,6 +5,10 @@ Every ``resampling_time_range`` seconds (per env) the command is drawn uniformly
 follows it: ``omega_z = clip(k * wrap_to_pi(target - heading), ang_vel_z range)``. A ``rel_standing_envs`` share of the
 envs gets a zero command. Episode metrics: mean xy and yaw-rate tracking errors and the success rate (both errors
 below their thresholds).
+
+For evaluation, :meth:`UniformVelocityCommand.set_fixed_command` pins each env's command to given values: sampling goes
+on as usual (the random stream is the same), but the pinned values replace the draws, the heading control and the
+standing envs.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class UniformVelocityCommand:
         self.is_standing_env = np.zeros(n, dtype=bool)
         self.time_left = np.zeros(n)
         self.command_counter = np.zeros(n, dtype=np.int64)
+        self.fixed_command: np.ndarray | None = None
 
         # Episode metrics: running sums and step counts
         self._error_xy_sum = np.zeros(n)
@@ -59,6 +64,30 @@ class UniformVelocityCommand:
     def command(self) -> np.ndarray:
         """The command ``[num_envs, 3]``: ``v_x`` [m/s], ``v_y`` [m/s], ``omega_z`` [rad/s] in the base frame."""
         return self.vel_command_b
+
+    def set_fixed_command(self, command: np.ndarray | None) -> None:
+        """Pin every env's command to ``command`` (evaluation), or release the pin with None.
+
+        While pinned, resampling, heading control and standing envs leave the command at the pinned values; the
+        random draws still happen, so the rest of the env's random stream does not change.
+
+        Args:
+            command: ``[num_envs, 3]`` (``v_x`` [m/s], ``v_y`` [m/s], ``omega_z`` [rad/s], base frame), or None.
+
+        Raises:
+            ValueError: If ``command`` does not have shape ``[num_envs, 3]`` or is not finite.
+        """
+        if command is None:
+            self.fixed_command = None
+            return
+        command = np.array(command, dtype=np.float64)
+        if command.shape != (self.env.num_envs, 3) or not np.all(np.isfinite(command)):
+            raise ValueError(
+                f"set_fixed_command: command must be a finite array of shape {(self.env.num_envs, 3)} "
+                f"(v_x, v_y, omega_z per env), got shape {command.shape}."
+            )
+        self.fixed_command = command
+        self.vel_command_b[:] = command
 
     def reset(self, env_ids: np.ndarray) -> tuple[dict[str, float], float]:
         """Finish the episode metrics of some envs and draw their new commands.
@@ -119,6 +148,8 @@ class UniformVelocityCommand:
             self.heading_target[env_ids] = rng.uniform(*ranges.heading, size=k)
             self.is_heading_env[env_ids] = rng.uniform(0.0, 1.0, size=k) <= self.cfg.rel_heading_envs
         self.is_standing_env[env_ids] = rng.uniform(0.0, 1.0, size=k) <= self.cfg.rel_standing_envs
+        if self.fixed_command is not None:
+            self.vel_command_b[env_ids] = self.fixed_command[env_ids]
 
     def _update_command(self) -> None:
         """Yaw rate from the heading error where heading control is on; zero command for standing envs."""
@@ -128,3 +159,6 @@ class UniformVelocityCommand:
             heading_rate = np.clip(self.cfg.heading_control_stiffness * error, low, high)
             self.vel_command_b[:, 2] = np.where(self.is_heading_env, heading_rate, self.vel_command_b[:, 2])
         self.vel_command_b[self.is_standing_env] = 0.0
+        # pinned commands (evaluation) override all of the above
+        if self.fixed_command is not None:
+            self.vel_command_b[:] = self.fixed_command
