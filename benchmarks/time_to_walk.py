@@ -1,0 +1,243 @@
+"""Time to walk: train the Go2 on flat ground from scratch and measure the wall time until the policy walks.
+
+The run is the README's main job (``python scripts/train.py --task RslSim/Go2-Flat-v0``, i.e. ``rsl-sim train``): the
+task's registered agent config (``rsl_sim_agent_cfg_entry_point``), the env config's number of robots, seed 42, the
+learner on the CPU with the command line's torch threads (half of the CPUs, one on a 2-core machine, unless
+OMP_NUM_THREADS is set). Every ``--eval_interval`` iterations, in the same process,
+the script saves a checkpoint and evaluates the current policy with
+:func:`rsl_sim.tasks.go2.evaluation.evaluate_velocity_policy` (fixed commands and seeds, noise and randomization as in
+training). The policy walks when the overall tracking error is at most ``--max_lin_vel_error`` (0.25 m/s) with at
+least ``--min_no_fall_rate`` (95 %) of the episodes without a fall.
+
+Reported: the training wall time (collection + updates, evaluations excluded) and the total wall time (evaluations
+included) until the first walking evaluation, with the iteration and the samples, next to the machine's CPU count
+and load average. Everything is also written to ``<run folder>/time_to_walk.json``.
+
+Usage::
+
+    python benchmarks/time_to_walk.py                       # stops at the first walking evaluation
+    python benchmarks/time_to_walk.py --eval_interval 20 --max_iterations 600 --continue_after_walking
+    python benchmarks/time_to_walk.py --agent_override algorithm.learning_rate=5e-4 num_steps_per_env=32
+
+Timings on a shared machine vary with its load; run one benchmark at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+import gymnasium
+import torch
+
+import rsl_sim.tasks  # noqa: F401  (registers the RslSim/Go2 ids)
+from rsl_sim.cli.envs import configure_cpu_threads
+from rsl_sim.tasks.go2.evaluation import (
+    DEFAULT_COMMANDS,
+    MAX_LIN_VEL_ERROR,
+    MIN_NO_FALL_RATE,
+    evaluate_velocity_policy,
+    format_table,
+    make_evaluation_env,
+    meets_walking_criterion,
+)
+from rsl_sim.utils.callables import resolve_callable
+from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Wall time until PPO trains the Go2 to walk (CPU MuJoCo).")
+    parser.add_argument("--task", default="RslSim/Go2-Flat-v0", help="Velocity task id.")
+    parser.add_argument("--agent", default="rsl_sim_agent_cfg_entry_point", help="Registration kwarg of the agent cfg.")
+    parser.add_argument("--num_envs", type=int, default=None, help="Training robots (default: the env cfg's).")
+    parser.add_argument("--max_iterations", type=int, default=None, help="Iteration budget (default: the agent cfg's).")
+    parser.add_argument("--seed", type=int, default=42, help="Seed of the training run (the agent cfg's default).")
+    parser.add_argument("--eval_interval", type=int, default=25, help="Iterations between two evaluations.")
+    parser.add_argument("--eval_num_envs", type=int, default=8 * len(DEFAULT_COMMANDS), help="Robots per eval seed.")
+    parser.add_argument("--eval_seeds", type=int, nargs="+", default=[0], help="Seeds of each evaluation.")
+    parser.add_argument("--eval_episode_length_s", type=float, default=20.0, help="Evaluation episode length [s].")
+    parser.add_argument("--max_lin_vel_error", type=float, default=MAX_LIN_VEL_ERROR, help="Walking: error [m/s].")
+    parser.add_argument("--min_no_fall_rate", type=float, default=MIN_NO_FALL_RATE, help="Walking: no-fall share.")
+    parser.add_argument(
+        "--continue_after_walking", action="store_true", help="Keep training until --max_iterations (learning curve)."
+    )
+    parser.add_argument(
+        "--torch_threads", type=int, default=None, help="torch threads of the learner (default: as rsl-sim train)."
+    )
+    parser.add_argument("--log_root", default="logs", help="Folder of the run folders.")
+    parser.add_argument("--run_name", default="time_to_walk", help="Suffix of the run folder.")
+    parser.add_argument(
+        "--agent_override",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Agent cfg changes (dotted keys, JSON values), e.g. algorithm.learning_rate=5e-4 (not the main job).",
+    )
+    return parser.parse_args(argv)
+
+
+def load_agent_cfg(task: str, agent: str, overrides: list[str]) -> dict[str, Any]:
+    """The task's registered agent config with ``KEY=VALUE`` overrides (dotted keys, JSON values)."""
+    entry = gymnasium.spec(task).kwargs.get(agent)
+    if entry is None:
+        raise ValueError(f"Task {task!r} registers no {agent!r}.")
+    cfg = resolve_callable(entry)()
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise ValueError(f"--agent_override {item!r}: expected KEY=VALUE, e.g. algorithm.learning_rate=5e-4.")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        node = cfg
+        *parents, leaf = key.split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                raise ValueError(f"--agent_override {item!r}: {part!r} is not a section of the agent cfg.")
+            node = node[part]
+        if leaf not in node:
+            raise ValueError(f"--agent_override {item!r}: unknown key {leaf!r}; known: {sorted(node)}.")
+        node[leaf] = value
+    return cfg
+
+
+def train_stats(runner: Any) -> dict[str, float | None]:
+    """Mean episode return and length over the runner's recent episodes (its logging window)."""
+    episodes = runner.logger.episodes
+    if not episodes.returns:
+        return {"mean_reward": None, "mean_episode_length": None}
+    return {
+        "mean_reward": float(sum(episodes.returns) / len(episodes.returns)),
+        "mean_episode_length": float(sum(episodes.lengths) / len(episodes.lengths)),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    if args.torch_threads is None:
+        configure_cpu_threads("cpu")
+    else:
+        torch.set_num_threads(args.torch_threads)
+    torch.manual_seed(args.seed)
+    load_start = os.getloadavg()
+
+    # The main job's config
+    agent_cfg = load_agent_cfg(args.task, args.agent, args.agent_override)
+    agent_cfg["seed"] = args.seed
+    agent_cfg["device"] = "cpu"
+    max_iterations = args.max_iterations or agent_cfg["max_iterations"]
+    run_dir = os.path.abspath(
+        os.path.join(
+            args.log_root,
+            agent_cfg["experiment_name"],
+            f"{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}_{args.run_name}",
+        )
+    )
+
+    # Training env (the env cfg's robot count unless given), runner and the evaluation env (built once)
+    spec = gymnasium.spec(args.task)
+    num_envs = args.num_envs or resolve_callable(spec.kwargs["cfg_entry_point"])().scene.num_envs
+    env = GymnasiumVecEnvWrapper.from_id(
+        args.task, num_envs=num_envs, seed=args.seed, device="cpu", clip_actions=agent_cfg.get("clip_actions")
+    )
+    runner = resolve_callable(agent_cfg.get("class_name") or "OnPolicyRunner")(
+        env, agent_cfg, log_dir=run_dir, device="cpu"
+    )
+    eval_env = make_evaluation_env(args.task, num_envs=args.eval_num_envs, episode_length_s=args.eval_episode_length_s)
+    print(f"[time_to_walk] {args.task}: {num_envs} robots, {agent_cfg['num_steps_per_env']} steps/env, run {run_dir}")
+    print(f"[time_to_walk] {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start")
+
+    # Train in chunks of eval_interval iterations; evaluate in between
+    summary: dict[str, Any] = {
+        "task": args.task,
+        "num_envs": num_envs,
+        "agent_cfg": agent_cfg,
+        "agent_override": args.agent_override,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "criterion": {"max_lin_vel_error": args.max_lin_vel_error, "min_no_fall_rate": args.min_no_fall_rate},
+        "evaluations": [],
+        "time_to_walk": None,
+    }
+    train_time = 0.0
+    wall_start = time.perf_counter()
+    done_iterations = 0
+    while done_iterations < max_iterations:
+        chunk = min(args.eval_interval, max_iterations - done_iterations)
+        start = time.perf_counter()
+        runner.learn(chunk, init_at_random_ep_len=done_iterations == 0 and agent_cfg.get("init_at_random_ep_len"))
+        train_time += time.perf_counter() - start
+        done_iterations += chunk  # the runner saved model_<last iteration>.pt
+
+        # Evaluate the deterministic policy on the fixed commands
+        start = time.perf_counter()
+        results = evaluate_velocity_policy(
+            eval_env,
+            runner.get_inference_policy(device="cpu"),
+            seeds=args.eval_seeds,
+            episode_length_s=args.eval_episode_length_s,
+        )
+        eval_time = time.perf_counter() - start
+        runner.train_mode()
+        walking = meets_walking_criterion(results, args.max_lin_vel_error, args.min_no_fall_rate)
+        record = {
+            "iteration": done_iterations,
+            "samples": done_iterations * agent_cfg["num_steps_per_env"] * num_envs,
+            "train_time_s": train_time,
+            "wall_time_s": time.perf_counter() - wall_start,
+            "eval_time_s": eval_time,
+            "load_average": os.getloadavg()[0],
+            **train_stats(runner),
+            **{key: results["overall"][key] for key in ("lin_vel_error", "yaw_rate_error", "no_fall_rate")},
+            "walking": walking,
+            "results": results,
+        }
+        summary["evaluations"].append(record)
+        error = record["lin_vel_error"]
+        print(
+            f"[time_to_walk] it {done_iterations:5d} | train {train_time / 60:6.2f} min | "
+            f"reward {record['mean_reward'] or float('nan'):7.2f} | ep_len {record['mean_episode_length'] or 0:6.1f} | "
+            f"lin err {error if error is not None else float('nan'):.3f} m/s | "
+            f"yaw err {record['yaw_rate_error'] or float('nan'):.3f} rad/s | "
+            f"no fall {100 * record['no_fall_rate']:5.1f} % | load {record['load_average']:.2f}"
+            + (" | WALKING" if walking else ""),
+            flush=True,
+        )
+        if walking and summary["time_to_walk"] is None:
+            summary["time_to_walk"] = {
+                key: record[key] for key in ("iteration", "samples", "train_time_s", "wall_time_s", "load_average")
+            }
+            print(format_table(results))
+            if not args.continue_after_walking:
+                break
+        with open(os.path.join(run_dir, "time_to_walk.json"), "w", encoding="utf-8") as file:
+            json.dump(summary, file, indent=2)
+
+    # Summary
+    summary["load_average_start"] = load_start[0]
+    summary["load_average_end"] = os.getloadavg()[0]
+    with open(os.path.join(run_dir, "time_to_walk.json"), "w", encoding="utf-8") as file:
+        json.dump(summary, file, indent=2)
+    env.close()
+    eval_env.close()
+    result = summary["time_to_walk"]
+    if result is None:
+        print(f"[time_to_walk] not walking after {done_iterations} iterations ({train_time / 60:.1f} min of training)")
+    else:
+        print(
+            f"[time_to_walk] WALKING after {result['iteration']} iterations ({result['samples'] / 1e6:.1f} M samples): "
+            f"{result['train_time_s'] / 60:.1f} min of training, {result['wall_time_s'] / 60:.1f} min with the "
+            f"evaluations; {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start, "
+            f"{summary['load_average_end']:.2f} at the end"
+        )
+    return summary
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
