@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shutil
 import subprocess
@@ -71,3 +72,22 @@ def test_ruff_is_clean():
     for command in (["check"], ["format", "--check"]):
         result = subprocess.run([ruff, *command, str(ROOT)], capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_main_job_command_trains(tmp_path):
+    """The README's main job, as written (after its set-up part), for one short iteration on a few robots."""
+    train = _bash_blocks((ROOT / "README.md").read_text())[0]
+    job = train.split(" && ")[-1]  # the part after the set-up: python scripts/train.py --task RslSim/Go2-Flat-v0
+    assert job.startswith("python scripts/train.py ")
+    argv = job.split()[1:]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / argv[0]), *argv[1:], "--max_iterations", "1", "--num_envs", "32"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    checkpoints = list((tmp_path / "logs").glob("*/*/model_0.pt"))
+    assert len(checkpoints) == 1, result.stdout[-2000:]
