@@ -55,6 +55,9 @@ isaaclab_deps=(
   "psutil"
   "numpy>=2"
   "rich"
+  # --video: Isaac Lab writes its clips with moviepy; Newton's OpenGL viewer (pyglet, EGL off-screen) renders them
+  "moviepy<2"
+  "pyglet>=2.1,<3"
 )
 stamp_text="isaaclab=$isaaclab_version torch=$torch_version deps=${isaaclab_deps[*]}"
 stamp_file="$venv/.rsl_sim_isaaclab_complete"

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from rsl_sim.algorithms.gae import normalize_advantages
+from rsl_sim.cli.errors import CliError
 from rsl_sim.runners import OnPolicyRunner
 from rsl_sim.utils.distributed import (
     DistributedSettings,
@@ -24,6 +25,7 @@ from rsl_sim.utils.distributed import (
     init_process_group,
     is_main_process,
     process_group_backend,
+    rank_device,
     rank_seed,
     read_launcher_env,
 )
@@ -219,19 +221,37 @@ def test_launcher_env_is_read_and_checked():
         read_launcher_env({"WORLD_SIZE": "two"})
 
 
-def test_backend_follows_the_device():
+def test_backend_follows_the_device(monkeypatch: pytest.MonkeyPatch):
     assert process_group_backend("cpu") == "gloo"
     assert process_group_backend("cpu", local_rank=3) == "gloo"
-    with pytest.raises(ValueError, match="cuda:1"):
-        process_group_backend("cuda:0", local_rank=1)
     with pytest.raises(ValueError, match="'cuda:<LOCAL_RANK>' \\(NCCL\\) or 'cpu' \\(gloo\\)"):
         process_group_backend("meta")
-    if torch.cuda.is_available():
-        assert process_group_backend("cuda:0", local_rank=0) == "nccl"
-    else:
-        with pytest.raises(ValueError, match="only 0 GPU"):
-            process_group_backend("cuda:0", local_rank=0)
     assert [rank_seed(42, rank) for rank in range(3)] == [42, 43, 44]
+
+    # A node with 2 GPUs that every process sees: each process drives the GPU of its local rank
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert process_group_backend("cuda:1", local_rank=1) == "nccl"
+    with pytest.raises(ValueError, match="LOCAL_RANK=1 must use device 'cuda:1', got 'cuda:0'"):
+        process_group_backend("cuda:0", local_rank=1)
+    with pytest.raises(ValueError, match="only 2 GPUs are visible"):
+        process_group_backend("cuda:2", local_rank=2)
+    # One visible GPU per process (CUDA_VISIBLE_DEVICES set per process): it is cuda:0 on every rank
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert process_group_backend("cuda:0", local_rank=3) == "nccl"
+    with pytest.raises(ValueError, match="must use device 'cuda:0', got 'cuda:3'"):
+        process_group_backend("cuda:3", local_rank=3)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    with pytest.raises(ValueError, match="sees none"):
+        process_group_backend("cuda:0", local_rank=0)
+
+
+def test_rank_device_follows_isaac_labs_rule():
+    assert [rank_device(rank, 4) for rank in range(4)] == ["cuda:0", "cuda:1", "cuda:2", "cuda:3"]
+    assert [rank_device(rank, 1) for rank in range(4)] == ["cuda:0"] * 4
+    with pytest.raises(ValueError, match="only 4 GPUs are visible"):
+        rank_device(4, 4)
+    with pytest.raises(ValueError, match="LOCAL_RANK must be >= 0"):
+        rank_device(-1, 4)
 
 
 def test_runner_refuses_inconsistent_launch_settings(monkeypatch: pytest.MonkeyPatch):
@@ -243,6 +263,7 @@ def test_runner_refuses_inconsistent_launch_settings(monkeypatch: pytest.MonkeyP
     with pytest.raises(ValueError, match="RANK not set"):
         OnPolicyRunner(env, cfg, None, "cpu")
     monkeypatch.setenv("RANK", "1")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)  # the check comes before any CUDA work
     with pytest.raises(ValueError, match="LOCAL_RANK=1 must use device 'cuda:1', got 'cuda:0'"):
         OnPolicyRunner(env, cfg, None, "cuda:0")
     assert not torch.distributed.is_initialized()
@@ -305,9 +326,18 @@ def test_distributed_settings_give_each_rank_its_device_and_seed(monkeypatch: py
     monkeypatch.setenv("WORLD_SIZE", "4")
     monkeypatch.setenv("RANK", "3")
     monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     cfg = {"device": "cuda:0", "seed": 10}
     settings = apply_distributed_settings(cfg, distributed=True)
     assert cfg == {"device": "cuda:1", "seed": 13}
+    # each process sees only its own GPU
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    one_gpu_cfg = {"device": "cuda:0", "seed": 10}
+    apply_distributed_settings(one_gpu_cfg, distributed=True)
+    assert one_gpu_cfg == {"device": "cuda:0", "seed": 13}
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    with pytest.raises(CliError, match="sees none"):
+        apply_distributed_settings({"device": "cuda:0", "seed": 10}, distributed=True)
     assert settings.is_distributed and not settings.is_main_process
     cpu_cfg = {"device": "cpu", "seed": 10}
     apply_distributed_settings(cpu_cfg, distributed=True)
@@ -319,3 +349,15 @@ def test_distributed_settings_give_each_rank_its_device_and_seed(monkeypatch: py
     single_cfg = {"device": "cuda:0", "seed": 10}
     assert not apply_distributed_settings(single_cfg, distributed=False).is_distributed
     assert single_cfg == {"device": "cuda:0", "seed": 10}
+
+
+def test_isaaclab_launcher_gets_the_distributed_flag_for_gpu_simulation():
+    from rsl_sim.cli.envs import EnvRequest
+    from rsl_sim.cli.isaaclab_env import isaaclab_launcher_args
+
+    gpu = EnvRequest(task="Isaac-Velocity-Flat-UnitreeGo2", device="cuda:1", distributed=True, headless=False)
+    assert isaaclab_launcher_args(gpu) == {"headless": False, "distributed": True, "device": "cuda:1"}
+    # a CPU simulation and a single process keep the config's device
+    cpu = EnvRequest(task="Isaac-Velocity-Flat-UnitreeGo2", device="cpu", distributed=True)
+    single = EnvRequest(task="Isaac-Velocity-Flat-UnitreeGo2", device="cuda:0")
+    assert isaaclab_launcher_args(cpu) == isaaclab_launcher_args(single) == {"headless": True}

@@ -1,6 +1,7 @@
 """``rsl-sim train --distributed``: one process per GPU (or CPU worker) under ``torchrun``.
 
-Each process trains on ``cuda:<LOCAL_RANK>`` (a ``cpu`` learner stays on the CPU and talks gloo) with the seed
+Each process trains on ``cuda:<LOCAL_RANK>`` (``cuda:0`` when the launcher shows each process only its own GPU; an
+Isaac Lab task simulates on the same device; a ``cpu`` learner stays on the CPU and talks gloo) with the seed
 ``seed + RANK`` (Isaac Lab's rules); the runner starts the process group and only rank 0 writes files. See
 ``docs/distributed.md`` and :mod:`rsl_sim.utils.distributed`.
 """
@@ -11,7 +12,9 @@ import argparse
 import os
 from typing import Any
 
-from rsl_sim.utils.distributed import DistributedSettings, rank_seed, read_launcher_env
+import torch
+
+from rsl_sim.utils.distributed import DistributedSettings, rank_device, rank_seed, read_launcher_env
 
 from .errors import CliError
 
@@ -56,9 +59,12 @@ def apply_distributed_settings(agent_cfg: dict[str, Any], distributed: bool) -> 
             " (or: torchrun --nproc_per_node <processes> -m rsl_sim.cli train ... --distributed)."
         )
 
-    # One GPU per process, a different seed per process
+    # One GPU per process (the Isaac Lab simulation follows: see rsl_sim.cli.isaaclab_env), a seed per process
     if str(agent_cfg["device"]).startswith("cuda"):
-        agent_cfg["device"] = f"cuda:{settings.local_rank}"
+        try:
+            agent_cfg["device"] = rank_device(settings.local_rank, torch.cuda.device_count())
+        except ValueError as error:
+            raise CliError(str(error)) from error
     agent_cfg["seed"] = rank_seed(agent_cfg["seed"], settings.global_rank)
     print(
         f"[rsl_sim] Process {settings.global_rank} of {settings.world_size} (local rank {settings.local_rank}):"

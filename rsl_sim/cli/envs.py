@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from .errors import CliError, from_import_error, missing_dependency
+from .isaaclab_video import IsaacLabVideo
 from .overrides import Override, apply_overrides
 from .progress import status
 from .tasks import env_cfg_entry_point, get_spec, is_isaaclab_task, isaaclab_available, load_env_cfg
@@ -41,6 +42,10 @@ class EnvRequest:
         env_overrides: ``env.*`` overrides (applied to the env config).
         render: Whether frames are needed (``render_mode="rgb_array"``, for videos).
         headless: Isaac Lab only: no viewer window.
+        isaaclab_video: Isaac Lab only: the clips its env records itself (``env_cfg.video_recorders``; Isaac Lab's
+            ``render()`` returns no frames, so ``render`` stays False for its tasks).
+        distributed: Isaac Lab only: a ``--distributed`` process; a CUDA simulation then runs on the process' GPU
+            (Isaac Lab's launcher, ``cuda:<LOCAL_RANK>``).
         env_cfg: The env config with the overrides applied, once :func:`check_env_request` built it (None: built
             when the env is opened; stays None for tasks without a config).
     """
@@ -53,6 +58,8 @@ class EnvRequest:
     env_overrides: Sequence[Override] = field(default_factory=list)
     render: bool = False
     headless: bool = True
+    isaaclab_video: IsaacLabVideo | None = None
+    distributed: bool = False
     env_cfg: Any = None
 
 

@@ -21,6 +21,8 @@ INSTALL_HINTS = {
     "matplotlib": "pip install matplotlib",
     "tensorboard": "pip install tensorboard",
     "wandb": "pip install wandb",
+    "moviepy": "pip install 'moviepy<2'",
+    "pyglet": "pip install pyglet",
     "isaaclab": "install Isaac Lab with scripts/install_isaaclab.sh and run rsl-sim from its venv (.venv-isaaclab)",
 }
 

@@ -8,7 +8,8 @@ Examples::
     rsl-sim play --task RslSim/Go2-Flat-v0 --evaluate --num_steps 200   # then 'rsl-sim evaluate' on the same run
 
 The policy acts deterministically. The exported files go to ``exported/policy.pt`` and ``exported/policy.onnx`` next
-to the checkpoint; the video (first environment, real time) to ``<run>/videos/play/<checkpoint name>.mp4``. With
+to the checkpoint; the video (first environment, real time) to ``<run>/videos/play/<checkpoint name>.mp4`` (Isaac Lab
+tasks: the clip their env records, ``<checkpoint name>_<index>.mp4``, see :mod:`rsl_sim.cli.isaaclab_video`). With
 ``--evaluate`` (velocity tasks, ``RslSim/Go2-*``) the rollout is followed by ``rsl-sim evaluate`` of the same
 checkpoint (table printed, ``<run>/evaluation.json`` written).
 """
@@ -16,6 +17,7 @@ checkpoint (table printed, ``<run>/evaluation.json`` written).
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 from typing import Any
 
@@ -28,8 +30,10 @@ from .envs import EnvRequest, open_env
 from .errors import CliError, missing_dependency
 from .evaluate import evaluate_source, evaluation_module
 from .export import export_policy
+from .isaaclab_video import IsaacLabVideo
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
 from .progress import info, progress_bar
+from .tasks import get_spec, is_isaaclab_task
 from .video import check_video_settings, render_frame
 
 DEFAULT_PLAY_ENVS = 16
@@ -95,9 +99,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         device=device,
         clip_actions=cfg.get("clip_actions"),
         env_overrides=source.env_overrides,
-        render=args.video,
         headless=args.headless,
     )
+    name = os.path.splitext(os.path.basename(source.checkpoint))[0]
+    video_dir = os.path.join(source.run_dir, "videos", "play")
+    isaaclab = is_isaaclab_task(get_spec(source.task))
+    # The first env's frames from render(); an Isaac Lab env records one clip itself (the recorders' view)
+    record = args.video and args.video_command is None and not isaaclab
+    request.render = record
+    if args.video and isaaclab:
+        request.isaaclab_video = IsaacLabVideo(video_dir, args.video_length, video_interval=0, prefix=name)
+        clips_before = set(glob.glob(os.path.join(video_dir, f"{name}_*.mp4")))
     stats: dict[str, Any] = {"checkpoint": source.checkpoint, "exported": None, "video": None}
     with open_env(request) as env:
         runner = build_runner(env, cfg, log_dir=None)
@@ -112,19 +124,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # Run the policy (and collect frames for the video of the first env)
         frames: list[np.ndarray] = []
-        record = args.video and args.video_command is None
         stats.update(_rollout(env, policy, args.num_steps, device, frames if record else None, args.video_length))
         step_dt = getattr(env, "step_dt", None)
 
         # Video in real time: the first env of the rollout, or one robot with a pinned command
-        if args.video:
-            name = os.path.splitext(os.path.basename(source.checkpoint))[0]
-            path = os.path.join(source.run_dir, "videos", "play", f"{name}.mp4")
-            if record:
-                stats["video"] = _write(frames, path, step_dt)
-            else:
-                stats["video"] = _record_pinned(source.task, policy, path, args, cfg["seed"], device)
-            info(f"video: {path}")
+        path = os.path.join(video_dir, f"{name}.mp4")
+        if record:
+            stats["video"] = _write(frames, path, step_dt)
+        elif args.video_command is not None:
+            stats["video"] = _record_pinned(source.task, policy, path, args, cfg["seed"], device)
+    # Isaac Lab writes its clip when the clip is full or the env closes
+    if request.isaaclab_video is not None:
+        clips = sorted(set(glob.glob(os.path.join(video_dir, f"{name}_*.mp4"))) - clips_before)
+        if not clips:
+            raise CliError(f"Isaac Lab recorded no clip into {video_dir}: see its log above for the recorder's error.")
+        stats["video"] = clips[0]
+    if stats["video"] is not None:
+        info(f"video: {stats['video']}")
     if stats["episodes"]:
         info(f"{stats['episodes']} episodes finished, mean return {stats['mean_return']:.2f}")
     else:

@@ -34,10 +34,11 @@ from .agent_config import (
 from .distributed import add_distributed_arg, apply_distributed_settings
 from .envs import EnvRequest, build_env_cfg, check_env_request, open_env
 from .errors import CliError
+from .isaaclab_video import IsaacLabVideo
 from .overrides import Override, parse_overrides, select
 from .progress import info
 from .runs import experiment_dir, find_checkpoint, find_run_dir, new_run_dir, write_run_info
-from .tasks import load_agent_cfg
+from .tasks import get_spec, is_isaaclab_task, load_agent_cfg
 from .video import VideoRecorder, check_video_settings
 
 NAMESPACES = ("agent", "env")
@@ -104,7 +105,8 @@ class TrainJob:
         num_envs: Number of environments (None: the task's).
         resume: Continue from a checkpoint of an earlier run (``load_run`` / ``load_checkpoint`` of the config).
         teacher_checkpoint: Distillation: the checkpoint that fills the teacher (a PPO run's model file).
-        video: Record clips of the first env into ``<run>/videos/train``.
+        video: Record clips into ``<run>/videos/train`` (the first env's; Isaac Lab: its recorders' view, files
+            ``clip_<index>.mp4``).
         video_length: Steps per clip.
         video_interval: Steps between clip starts.
         headless: Isaac Lab: no viewer window.
@@ -159,9 +161,12 @@ def train(job: TrainJob) -> str:
         device=cfg["device"],
         clip_actions=cfg.get("clip_actions"),
         env_overrides=job.env_overrides,
-        render=job.video,
         headless=job.headless,
+        distributed=job.distributed,
     )
+    isaaclab = is_isaaclab_task(get_spec(job.task))
+    # Frames from render() for the video (Isaac Lab envs record themselves, see below)
+    request.render = job.video and job.is_main_process and not isaaclab
     check_env_request(request)
     if job.video:
         check_video_settings(job.video_length, job.video_interval)
@@ -170,6 +175,9 @@ def train(job: TrainJob) -> str:
     if job.is_main_process:
         write_run_info(log_dir, {**job.run_info, "loaded_checkpoint": load_path})
         info(f"run: {log_dir}")
+        if job.video and isaaclab:
+            folder = os.path.join(log_dir, "videos", "train")
+            request.isaaclab_video = IsaacLabVideo(folder, job.video_length, job.video_interval)
     try:
         _learn(job, request, log_dir, load_path)
     finally:
@@ -184,7 +192,7 @@ def _learn(job: TrainJob, request: EnvRequest, log_dir: str, load_path: str | No
     """Open the env, build the runner, load ``load_path`` (on the learner device) and learn."""
     cfg = job.agent_cfg
     iterations = cfg["max_iterations"]
-    video = job.video and job.is_main_process  # one video, rank 0's
+    video = request.render  # one video, rank 0's (an Isaac Lab env records its own clips)
     with open_env(request) as env:
         if video:
             env = VideoRecorder(env, os.path.join(log_dir, "videos", "train"), job.video_length, job.video_interval)

@@ -22,6 +22,7 @@ __all__ = [
     "init_process_group",
     "is_main_process",
     "process_group_backend",
+    "rank_device",
     "rank_seed",
     "read_launcher_env",
 ]
@@ -109,14 +110,14 @@ def process_group_backend(device: str | torch.device, local_rank: int = 0) -> st
     """The process-group backend for a learner device, checking that the device fits the process' local rank.
 
     Args:
-        device: The learner device: ``"cuda:<local_rank>"`` (NCCL) or ``"cpu"`` (gloo).
+        device: The learner device: :func:`rank_device` (``"cuda:<local_rank>"``, NCCL) or ``"cpu"`` (gloo).
         local_rank: This process' rank on its node.
 
     Returns:
         ``"nccl"`` or ``"gloo"``.
 
     Raises:
-        ValueError: For another device type, a CUDA device other than ``cuda:<local_rank>`` (each process drives the
+        ValueError: For another device type, a CUDA device other than :func:`rank_device`'s (each process drives the
             GPU of its local rank), or a local rank without a visible GPU.
     """
     device = torch.device(device)
@@ -125,17 +126,12 @@ def process_group_backend(device: str | torch.device, local_rank: int = 0) -> st
             f"Multi-process training runs on 'cuda:<LOCAL_RANK>' (NCCL) or 'cpu' (gloo); got device '{device}'."
         )
     if device.type == "cuda":
-        expected = f"cuda:{local_rank}"
-        if device.index != local_rank:
+        expected = rank_device(local_rank, torch.cuda.device_count())
+        if device != torch.device(expected):
             raise ValueError(
                 f"Multi-GPU training: the process with LOCAL_RANK={local_rank} must use device '{expected}', got"
                 f" '{device}'. Pass --distributed to scripts/train.py (it picks the device per process), or set the"
                 f" device to '{expected}'."
-            )
-        if local_rank >= torch.cuda.device_count():
-            raise ValueError(
-                f"LOCAL_RANK={local_rank} needs device '{expected}', but only {torch.cuda.device_count()} GPU(s) are"
-                " visible; start at most that many processes per node (torchrun --nproc_per_node)."
             )
     return BACKENDS[device.type]
 
@@ -208,6 +204,41 @@ def rank_seed(seed: int, global_rank: int) -> int:
         The seed of this process.
     """
     return seed + global_rank
+
+
+def rank_device(local_rank: int, num_visible_gpus: int) -> str:
+    """The CUDA device of one process of a multi-GPU job.
+
+    ``cuda:<local_rank>`` when the process sees all the node's GPUs; ``cuda:0`` when it sees exactly one (a launcher
+    that gives each process its own GPU through ``CUDA_VISIBLE_DEVICES``), as Isaac Lab's
+    ``isaaclab.app.sim_launcher`` resolves the simulation device. The learner and the simulation then agree.
+
+    Args:
+        local_rank: This process' rank on its node (``LOCAL_RANK``).
+        num_visible_gpus: GPUs this process sees (``torch.cuda.device_count()``).
+
+    Returns:
+        ``"cuda:<index>"``.
+
+    Raises:
+        ValueError: For a negative local rank, when the process sees no GPU, or when it sees several GPUs but fewer
+            than ``local_rank + 1`` (more processes on the node than GPUs).
+    """
+    if local_rank < 0:
+        raise ValueError(f"LOCAL_RANK must be >= 0, got {local_rank}.")
+    if num_visible_gpus < 1:
+        raise ValueError(
+            f"a CUDA learner on LOCAL_RANK={local_rank} needs a GPU, but this process sees none (CUDA_VISIBLE_DEVICES,"
+            " or a CPU build of torch): train with --device cpu, or fix the GPU set-up."
+        )
+    if num_visible_gpus == 1:
+        return "cuda:0"
+    if local_rank >= num_visible_gpus:
+        raise ValueError(
+            f"LOCAL_RANK={local_rank} needs device 'cuda:{local_rank}', but only {num_visible_gpus} GPUs are visible;"
+            " start at most that many processes per node (torchrun --nproc_per_node)."
+        )
+    return f"cuda:{local_rank}"
 
 
 def _read_int(environ: Mapping[str, str], name: str, default: int) -> int:
