@@ -10,7 +10,9 @@ Usage::
     pip install -e ".[benchmark]"   # rsl-rl-lib==5.5.1
     python benchmarks/learner_throughput.py [--num_envs 512 4096] [--iterations 5] [--threads N]
 
-Prints samples/s of each learner and the ratio (goal: rsl_sim >= 1.3x rsl-rl-lib on CPU).
+Prints samples/s of each learner and the ratio (goal: rsl_sim >= 1.3x rsl-rl-lib on CPU). rsl_sim's linear layers
+compute their float32 CPU products with oneDNN (``rsl_sim.modules.linear``; ``RSL_SIM_ONEDNN_LINEAR=0`` runs
+``nn.Linear``'s MKL products instead, for comparison); the first-update losses are then equal to float32 rounding.
 """
 
 from __future__ import annotations
@@ -140,9 +142,11 @@ def main() -> None:
     except ImportError as error:
         raise SystemExit("rsl-rl-lib is not installed: pip install -e '.[benchmark]'") from error
 
+    from rsl_sim.modules.linear import onednn_linear_enabled
+
     print(
         f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads"
+        f"{torch.get_num_threads()} threads, rsl_sim linear layers on oneDNN: {onednn_linear_enabled()}"
     )
     print(f"{'envs':>6} {'rsl_sim samples/s':>18} {'rsl-rl-lib samples/s':>21} {'ratio':>6}  first-update losses equal")
     for num_envs in args.num_envs:

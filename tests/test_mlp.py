@@ -5,13 +5,15 @@ import torch
 from torch import nn
 
 from rsl_sim.modules import MLP
+from rsl_sim.modules.linear import Linear
 
 
 def test_state_dict_layout_matches_reference():
     mlp = MLP(5, 3, [16, 8], activation="elu")
     # Linear, ELU, Linear, ELU, Linear -> parameters at indices 0, 2, 4
     assert list(mlp.state_dict().keys()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
-    assert [type(m) for m in mlp] == [nn.Linear, nn.ELU, nn.Linear, nn.ELU, nn.Linear]
+    # rsl_sim's Linear is an nn.Linear (oneDNN products, same parameters)
+    assert [type(m) for m in mlp] == [Linear, nn.ELU, Linear, nn.ELU, Linear] and issubclass(Linear, nn.Linear)
     assert mlp[0].weight.shape == (16, 5) and mlp[2].weight.shape == (8, 16) and mlp[4].weight.shape == (3, 8)
 
 

@@ -166,6 +166,7 @@ def _evaluate(
                 episode_length_s=episode_length_s,
                 warmup_s=warmup_s,
                 device=device,
+                clip_actions=cfg.get("clip_actions"),  # as in training
             )
     except ValueError as error:
         raise CliError(f"cannot evaluate: {error}") from error

@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if record:
             stats["video"] = _write(frames, path, step_dt)
         elif args.video_command is not None:
-            stats["video"] = _record_pinned(source.task, policy, path, args, cfg["seed"], device)
+            stats["video"] = _record_pinned(source.task, policy, path, args, cfg)
     # Isaac Lab writes its clip when the clip is full or the env closes
     if request.isaaclab_video is not None:
         clips = sorted(set(glob.glob(os.path.join(video_dir, f"{name}_*.mp4"))) - clips_before)
@@ -195,14 +195,21 @@ def _check_pinned_video(source: Any) -> None:
         )
 
 
-def _record_pinned(task: str, policy: Any, path: str, args: argparse.Namespace, seed: int, device: str) -> str:
+def _record_pinned(task: str, policy: Any, path: str, args: argparse.Namespace, cfg: dict[str, Any]) -> str:
     """One robot of the task, its command pinned to ``--video_command`` (:mod:`rsl_sim.tasks.go2.video`)."""
     from rsl_sim.tasks.go2.video import record_velocity_video
 
     policy.reset()  # one robot now: start the recurrent state afresh
     try:
         record_velocity_video(
-            task, policy, path, num_steps=args.video_length, command=args.video_command, seed=seed, device=device
+            task,
+            policy,
+            path,
+            num_steps=args.video_length,
+            command=args.video_command,
+            seed=cfg["seed"],
+            device=cfg["device"],
+            clip_actions=cfg.get("clip_actions"),  # as in training
         )
     except ValueError as error:
         raise CliError(f"cannot record the video: {error}") from error

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from rsl_sim.modules.linear import Linear
 from rsl_sim.utils.activations import resolve_nn_activation
 from rsl_sim.utils.params import get_param
 
@@ -19,6 +20,9 @@ class MLP(nn.Sequential):
     The layers are registered as ``"0"``, ``"1"``, ... in the order Linear, activation, Linear, activation, ...,
     Linear[, Unflatten][, last activation], so state-dict keys (``0.weight``, ``0.bias``, ``2.weight``, ...) match
     RSL-RL 5.x ``rsl_rl.modules.MLP``.
+
+    The linear layers are :class:`rsl_sim.modules.linear.Linear` (``nn.Linear`` with its float32 CPU products on
+    oneDNN; identical parameters and keys).
 
     Conveniences:
 
@@ -65,11 +69,11 @@ class MLP(nn.Sequential):
         layers: list[nn.Module] = []
         in_features = input_dim
         for width in widths:
-            layers += [nn.Linear(in_features, width), resolve_nn_activation(activation)]
+            layers += [Linear(in_features, width), resolve_nn_activation(activation)]
             in_features = width
 
         # Output layer, reshaped when the output is multi-dimensional
-        layers.append(nn.Linear(in_features, math.prod(output_shape)))
+        layers.append(Linear(in_features, math.prod(output_shape)))
         if not isinstance(output_dim, numbers.Integral):
             layers.append(nn.Unflatten(dim=-1, unflattened_size=tuple(output_shape)))
         if last_activation is not None:

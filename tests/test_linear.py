@@ -1,0 +1,119 @@
+"""rsl_sim.modules.linear.Linear: nn.Linear with oneDNN products, equal to nn.Linear up to float32 rounding."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from rsl_sim.modules import MLP
+from rsl_sim.modules import linear as linear_module
+from rsl_sim.modules.linear import Linear, onednn_linear_available, set_onednn_linear, use_onednn_linear
+
+needs_onednn = pytest.mark.skipif(not onednn_linear_available(), reason="this torch build has no oneDNN linear op")
+
+
+@pytest.fixture
+def kernel_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """Record the input shape of every oneDNN kernel call."""
+    calls: list[tuple[int, ...]] = []
+    kernel = linear_module._KERNEL
+
+    def counting(x, *args):
+        calls.append(tuple(x.shape))
+        return kernel(x, *args)
+
+    monkeypatch.setattr(linear_module, "_KERNEL", counting if kernel is not None else None)
+    return calls
+
+
+def _reference(layer: Linear) -> nn.Linear:
+    reference = nn.Linear(layer.in_features, layer.out_features, dtype=layer.weight.dtype)
+    reference.load_state_dict(layer.state_dict())
+    return reference
+
+
+def _forward_backward(layer: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    x = x.detach().clone().requires_grad_(True)
+    layer.zero_grad()
+    y = layer(x)
+    # a loss whose gradient differs per element
+    (y * torch.linspace(-1.0, 2.0, y.numel()).reshape(y.shape)).sum().backward()
+    return y.detach(), x.grad, layer.weight.grad, layer.bias.grad
+
+
+@needs_onednn
+@pytest.mark.parametrize("shape", [(64, 48), (5, 7, 48), (48,), (1, 48)], ids=["2-D", "3-D", "1-D", "one row"])
+def test_values_and_gradients_equal_nn_linear(shape, kernel_calls):
+    torch.manual_seed(0)
+    layer = Linear(48, 32)
+    x = torch.randn(*shape)
+    ours = _forward_backward(layer, x)
+    theirs = _forward_backward(_reference(layer), x)
+    for name, a, b in zip(("output", "grad input", "grad weight", "grad bias"), ours, theirs):
+        assert a.shape == b.shape, name
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5, msg=name)
+    # forward, grad input and grad weight ran on oneDNN
+    assert len(kernel_calls) == 3
+
+
+@needs_onednn
+def test_strided_inputs_and_empty_batches(kernel_calls):
+    torch.manual_seed(0)
+    layer = Linear(6, 4)
+    x = torch.randn(6, 10).t()  # [10, 6], not contiguous
+    torch.testing.assert_close(layer(x), nn.functional.linear(x, layer.weight, layer.bias), rtol=1e-6, atol=1e-6)
+    assert kernel_calls == [(10, 6)]
+    assert layer(torch.zeros(0, 6)).shape == (0, 4)
+    with torch.inference_mode():
+        assert layer(x).shape == (10, 4)
+
+
+def test_switched_off_it_is_nn_linear_bit_for_bit(kernel_calls):
+    torch.manual_seed(0)
+    layer = Linear(48, 32)
+    x = torch.randn(16, 48)
+    with use_onednn_linear(False):
+        ours = _forward_backward(layer, x)
+    theirs = _forward_backward(_reference(layer), x)
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+    assert kernel_calls == []
+
+
+def test_other_dtypes_autocast_scripting_and_compiling_take_the_plain_path(kernel_calls):
+    torch.manual_seed(0)
+    layer = Linear(5, 3).double()
+    x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(layer, (x,))
+    layer = Linear(5, 3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert layer(torch.randn(4, 5)).dtype == torch.bfloat16
+    scripted = torch.jit.script(nn.Sequential(Linear(5, 3), nn.ELU()))
+    assert scripted(torch.randn(2, 5)).shape == (2, 3)
+    traced = torch.jit.trace(layer, torch.randn(2, 5), check_trace=False)
+    assert traced(torch.randn(3, 5)).shape == (3, 3) and "mkldnn" not in str(traced.graph)
+    compiled = torch.compile(layer, backend="eager")
+    assert compiled(torch.randn(2, 5)).shape == (2, 3)
+    assert kernel_calls == []
+
+
+def test_it_is_an_nn_linear_with_the_same_state_dict():
+    layer = Linear(3, 2)
+    assert isinstance(layer, nn.Linear)
+    assert list(layer.state_dict()) == list(nn.Linear(3, 2).state_dict()) == ["weight", "bias"]
+    mlp = MLP(4, 2, [8, 8])
+    assert [type(module) for module in mlp if isinstance(module, nn.Linear)] == [Linear] * 3
+    assert list(mlp.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+
+
+def test_the_switch_is_process_wide_and_checked():
+    previous = set_onednn_linear(False)
+    try:
+        assert not linear_module.onednn_linear_enabled()
+        with use_onednn_linear(True):
+            assert linear_module.onednn_linear_enabled() == onednn_linear_available()
+        assert not linear_module.onednn_linear_enabled()
+    finally:
+        set_onednn_linear(previous)
+    with pytest.raises(TypeError, match="expects True or False, got 'no'"):
+        set_onednn_linear("no")
