@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             runner.get_inference_policy(device="cpu"),
             seeds=args.eval_seeds,
             episode_length_s=args.eval_episode_length_s,
+            clip_actions=agent_cfg.get("clip_actions"),
         )
         eval_time = time.perf_counter() - start
         runner.train_mode()

@@ -106,6 +106,8 @@ def test_ppo_values_are_isaac_labs():
     assert unitree_go2_flat_ppo_cfg()["algorithm"]["learning_rate"] == 1.0e-3
     # CPU default of the flat env: 1024 robots, 1200 iterations = Isaac Lab's 300 x 4096 x 24 samples
     assert UnitreeGo2FlatEnvCfg().scene.num_envs * flat["max_iterations"] == 4096 * 300
+    # actions clipped far outside the joints' reach (a guard against a runaway of the last-action feedback)
+    assert rough["clip_actions"] == flat["clip_actions"] == 100.0
 
 
 @pytest.mark.parametrize(

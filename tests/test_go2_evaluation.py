@@ -134,6 +134,21 @@ def test_falls_are_counted_per_command():
     assert "(+0.50, +0.00, +0.00) |                     -" in table
 
 
+def test_actions_are_clipped_as_in_training():
+    # a policy beyond the clip gives exactly the results of a policy that outputs the clipped actions
+    env = calm_env(num_envs=2)
+    kwargs = {"seeds": (0,), "commands": [(0.3, 0.0, 0.0)], "episode_length_s": 0.6, "warmup_s": 0.1}
+
+    def constant(value):
+        return lambda obs: torch.full((obs.batch_size[0], 12), value)
+
+    clipped = evaluate_velocity_policy(env, constant(1.0e6), clip_actions=0.5, **kwargs)
+    direct = evaluate_velocity_policy(env, constant(0.5), **kwargs)
+    unclipped = evaluate_velocity_policy(env, constant(1.0e6), **kwargs)
+    assert clipped == direct
+    assert unclipped["overall"] != direct["overall"]
+
+
 def test_results_round_trip_through_json(tmp_path):
     env = calm_env(num_envs=2)
     results = evaluate_velocity_policy(

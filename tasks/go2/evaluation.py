@@ -67,6 +67,7 @@ def evaluate_velocity_policy(
     episode_length_s: float = 20.0,
     warmup_s: float = 1.0,
     device: str = "cpu",
+    clip_actions: float | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``policy`` on fixed velocity commands and seeds (see the module docstring for what is measured).
 
@@ -83,6 +84,7 @@ def evaluate_velocity_policy(
         episode_length_s: Length of each robot's episode [s].
         warmup_s: Time after the reset that is not measured [s].
         device: Device of the observations given to the policy.
+        clip_actions: The agent config's ``clip_actions`` (actions clamped to +-this value, as in training), or None.
 
     Returns:
         A JSON-serializable dict: ``task``, ``num_envs``, ``seeds``, ``episode_length_s``, ``warmup_s``, ``step_dt``,
@@ -143,7 +145,7 @@ def evaluate_velocity_policy(
     samples = np.zeros(num_envs, dtype=np.int64)
     no_fall = np.zeros(num_envs, dtype=np.int64)
     command_term = velocity_env.command_manager["base_velocity"]
-    wrapped = GymnasiumVecEnvWrapper(velocity_env, device=device)
+    wrapped = GymnasiumVecEnvWrapper(velocity_env, device=device, clip_actions=clip_actions)
     try:
         command_term.set_fixed_command(pinned)
         for seed in seeds:

@@ -26,6 +26,7 @@ def record_velocity_video(
     command: Sequence[float] | None = (1.0, 0.0, 0.0),
     seed: int = 0,
     device: str = "cpu",
+    clip_actions: float | None = None,
 ) -> int:
     """Render one robot of ``task`` driven by ``policy`` into an mp4 file.
 
@@ -37,6 +38,7 @@ def record_velocity_video(
         command: ``(v_x [m/s], v_y [m/s], omega_z [rad/s])`` held for the whole video; None: the task's commands.
         seed: Seed of the env (randomization, reset pose, noise).
         device: Device of the observations given to the policy.
+        clip_actions: The agent config's ``clip_actions`` (actions clamped to +-this value, as in training), or None.
 
     Returns:
         Number of frames written.
@@ -58,7 +60,7 @@ def record_velocity_video(
             if values.shape != (3,) or not np.all(np.isfinite(values)):
                 raise ValueError(f"command must be three finite numbers (v_x, v_y, omega_z), got {command!r}.")
             env.command_manager["base_velocity"].set_fixed_command(values[None, :])
-        wrapped = GymnasiumVecEnvWrapper(env, device=device, seed=seed)
+        wrapped = GymnasiumVecEnvWrapper(env, device=device, clip_actions=clip_actions, seed=seed)
         return record_policy_video(wrapped, policy, path, num_steps=num_steps, fps=1.0 / step_dt)
     finally:
         env.close()

@@ -3,12 +3,18 @@
 The values are Isaac Lab's (``isaaclab_tasks/core/velocity/config/go2/agents/rsl_rl_ppo_cfg.py``): 24 steps per env and
 iteration, ELU MLPs of [512, 256, 128] (rough) or [128, 128, 128] (flat), no observation normalization, Gaussian actions
 with initial std 1, PPO with 5 epochs of 4 mini-batches, learning rate 1e-3 with the adaptive KL schedule (target
-0.01), gamma 0.99, lambda 0.95, clip 0.2, entropy 0.01. Two deliberate differences:
+0.01), gamma 0.99, lambda 0.95, clip 0.2, entropy 0.01. Deliberate differences:
 
 - the critic reads the env's privileged ``critic`` group (noise-free terms, feet contact forces, friction, added mass)
   where Isaac Lab's Go2 task has only the ``policy`` group;
+- actions are clipped to +-100 (``clip_actions``, legged_gym's value; Isaac Lab's Go2 config sets none). The policy
+  observes its last action, and an unbounded policy can feed it back with a gain above one: in a measured run the
+  actions of every robot grew to 1e18 within 20 iterations, ``action_rate_l2`` reached -1e32 and the critic became NaN.
+  With the action scale 0.25, +-100 is a +-25 rad joint target, far beyond what the joints reach, so the clip changes
+  nothing for a sane policy;
 - the flat task trains for 1200 iterations instead of 300: its CPU env runs 1024 robots by default (Isaac Lab: 4096),
-  so an iteration holds a quarter of the samples and 1200 iterations see Isaac Lab's 29.5 million.
+  so an iteration holds a quarter of the samples and 1200 iterations see Isaac Lab's 29.5 million (measured: the Go2
+  walks after 500-550 iterations, ``tasks/velocity/README.md``, "Training on 2 CPU cores").
 
 The ``*_with_symmetry_cfg`` variants add left-right data augmentation with
 :func:`~rsl_sim.tasks.go2.mirror.go2_mirror` and lower the entropy coefficient to 0.005, as Isaac Lab's symmetry
@@ -48,6 +54,7 @@ def unitree_go2_rough_ppo_cfg() -> dict[str, Any]:
         "run_name": "",
         "logger": "tensorboard",
         "init_at_random_ep_len": True,
+        "clip_actions": 100.0,
         "obs_groups": {"actor": ["policy"], "critic": ["critic"]},
         "actor": _mlp([512, 256, 128], init_std=1.0),
         "critic": _mlp([512, 256, 128], init_std=None),
