@@ -24,6 +24,7 @@ def kernel_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
         return kernel(x, *args)
 
     monkeypatch.setattr(linear_module, "_KERNEL", counting if kernel is not None else None)
+    monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", 0)  # small test products on oneDNN too
     return calls
 
 
@@ -117,3 +118,13 @@ def test_the_switch_is_process_wide_and_checked():
         set_onednn_linear(previous)
     with pytest.raises(TypeError, match="expects True or False, got 'no'"):
         set_onednn_linear("no")
+
+
+@needs_onednn
+def test_small_products_stay_on_blas(kernel_calls, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", 1 << 20)
+    layer = Linear(48, 128)
+    layer(torch.randn(16, 48))  # 98k multiply-adds: a few robots' policy step
+    assert kernel_calls == []
+    layer(torch.randn(256, 48))  # 1.6M
+    assert kernel_calls == [(256, 48)]

@@ -8,10 +8,11 @@ backward products (``grad_out @ W`` and ``grad_out^T @ x``) gain 2-3x.
 
 :class:`Linear` is a ``torch.nn.Linear`` (same parameters, state-dict keys, initialization and ``isinstance``) whose
 forward and backward use oneDNN's ``mkldnn::_linear_pointwise`` when that computes the same thing: a float32 input and
-weight on the CPU, no autocast, no scripting, tracing, compiling or ONNX export. Everything else takes
-``torch.nn.functional.linear``. The products are the same float32 sums in another order, so results differ from
-``nn.Linear``'s by float32 rounding only (about 1e-6 relative). :func:`set_onednn_linear` (or the environment variable
-``RSL_SIM_ONEDNN_LINEAR=0``) switches back to ``nn.Linear``'s arithmetic bit for bit, e.g. to compare with RSL-RL.
+weight on the CPU, a product of at least :data:`ONEDNN_MIN_MACS` multiply-adds, no autocast, no scripting, tracing,
+compiling or ONNX export. Everything else takes ``torch.nn.functional.linear``. The products are the same float32 sums
+in another order, so results differ from ``nn.Linear``'s by float32 rounding only (about 1e-6 relative).
+:func:`set_onednn_linear` (or the environment variable ``RSL_SIM_ONEDNN_LINEAR=0``) switches back to ``nn.Linear``'s
+arithmetic bit for bit, e.g. to compare with RSL-RL.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["Linear", "onednn_linear_available", "onednn_linear_enabled", "set_onednn_linear", "use_onednn_linear"]
+__all__ = [
+    "ONEDNN_MIN_MACS",
+    "Linear",
+    "onednn_linear_available",
+    "onednn_linear_enabled",
+    "set_onednn_linear",
+    "use_onednn_linear",
+]
 
 
 def _find_kernel() -> object | None:
@@ -36,6 +44,10 @@ def _find_kernel() -> object | None:
     except (AttributeError, RuntimeError):
         return None
 
+
+ONEDNN_MIN_MACS = 1 << 20
+"""Smallest product (rows x in_features x out_features multiply-adds) computed on oneDNN. Below it oneDNN's fixed cost
+per call (about 15 us, measured) exceeds the gain: a policy step of one robot stays on PyTorch's BLAS."""
 
 _KERNEL = _find_kernel()
 _ENABLED = os.environ.get("RSL_SIM_ONEDNN_LINEAR", "1") != "0"
@@ -117,6 +129,7 @@ def _onednn_applies(x: torch.Tensor, weight: torch.Tensor) -> bool:
         and x.dim() >= 1
         and x.numel() > 0
         and not torch.is_autocast_enabled("cpu")
+        and x.numel() * weight.shape[0] >= ONEDNN_MIN_MACS
     )
 
 
