@@ -120,3 +120,21 @@ def test_learner_and_isaaclab_simulation_pick_the_same_gpu(monkeypatch, local_ra
     args = isaaclab_launcher_args(EnvRequest(task=TASK, device=learner_device, distributed=True))
     sim_launcher._resolve_distributed_device(env_cfg, args)
     assert env_cfg.sim.device == args["device"] == learner_device
+
+
+def test_torchrun_trains_an_isaaclab_task_on_two_cpu_processes(tmp_path):
+    # gloo between two CPU processes, each with its own Isaac Lab simulation; only rank 0 writes the run
+    torchrun = Path(sys.executable).parent / "torchrun"
+    env = {**os.environ, "ISAACSIM_ASSET_ROOT": str(ASSET_ROOT)}
+    env.setdefault("WARP_CACHE_PATH", str(REPO_ROOT / ".cache" / "warp"))
+    command = [
+        str(torchrun), "--nproc_per_node", "2", "-m", "rsl_sim.cli", "train", "--task", TASK, "--device", "cpu",
+        "--distributed", "--num_envs", "2", "--max_iterations", "2", "--headless", "agent.num_steps_per_env=4",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Process 0 of 2 (local rank 0): device cpu, seed 42" in output
+    assert "Process 1 of 2 (local rank 1): device cpu, seed 43" in output
+    runs = list((tmp_path / "logs").glob("*/*"))
+    assert len(runs) == 1 and (runs[0] / "model_1.pt").is_file()
