@@ -37,6 +37,7 @@ import torch
 
 import rsl_sim.tasks  # noqa: F401  (registers the RslSim/Go2 ids)
 from rsl_sim.cli.envs import configure_cpu_threads
+from rsl_sim.cli.runs import write_run_info
 from rsl_sim.tasks.go2.evaluation import (
     DEFAULT_COMMANDS,
     MAX_LIN_VEL_ERROR,
@@ -149,6 +150,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runner = resolve_callable(agent_cfg.get("class_name") or "OnPolicyRunner")(
         env, agent_cfg, log_dir=run_dir, device="cpu"
     )
+    # The task of the run, as the CLI records it: `rsl-sim play|evaluate|export <run>` then work on the run folder
+    write_run_info(run_dir, {"command": "benchmarks/time_to_walk.py", "task": args.task, "agent": args.agent})
     eval_env = make_evaluation_env(args.task, num_envs=args.eval_num_envs, episode_length_s=args.eval_episode_length_s)
     print(f"[time_to_walk] {args.task}: {num_envs} robots, {agent_cfg['num_steps_per_env']} steps/env, run {run_dir}")
     print(f"[time_to_walk] {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start")
