@@ -86,7 +86,7 @@ def test_video_settings_go_to_the_env_configs_recorders(tmp_path):
     (recorder,) = configure_isaaclab_video(env_cfg, video)
     assert recorder.source == "visualizer:newton_gl"
     assert (recorder.output_dir, recorder.video_length, recorder.video_interval) == (video.output_dir, 7, 50)
-    assert recorder.output_filename_prefix == "train" and video.clip_path(3).endswith("videos/train_0003.mp4")
+    assert recorder.output_filename_prefix == "train"
     (visualizer,) = env_cfg.sim.visualizer_cfgs
     assert visualizer.visualizer_type == "newton_gl" and visualizer.headless
 

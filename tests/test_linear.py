@@ -128,3 +128,16 @@ def test_small_products_stay_on_blas(kernel_calls, monkeypatch: pytest.MonkeyPat
     assert kernel_calls == []
     layer(torch.randn(256, 48))  # 1.6M
     assert kernel_calls == [(256, 48)]
+
+
+@needs_onednn
+def test_second_derivatives_are_refused_clearly(kernel_calls):
+    layer = Linear(4, 3)
+    x = torch.randn(5, 4, requires_grad=True)
+    (grad,) = torch.autograd.grad(layer(x).square().sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        grad.sum().backward()
+    with use_onednn_linear(False):  # nn.Linear's path supports them
+        (grad,) = torch.autograd.grad(layer(x).square().sum(), x, create_graph=True)
+        grad.sum().backward()
+    assert x.grad is not None

@@ -18,7 +18,6 @@ between clip starts, as for the other tasks.
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +39,6 @@ class IsaacLabVideo:
     video_length: int = 200
     video_interval: int = 2000
     prefix: str = "clip"
-
-    def clip_path(self, index: int = 0) -> str:
-        """Path of clip ``index`` as Isaac Lab's recorder names it."""
-        return os.path.join(self.output_dir, f"{self.prefix}_{index:04d}.mp4")
 
 
 def configure_isaaclab_video(env_cfg: Any, video: IsaacLabVideo) -> list[Any]:

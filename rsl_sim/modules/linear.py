@@ -12,7 +12,8 @@ weight on the CPU, a product of at least :data:`ONEDNN_MIN_MACS` multiply-adds, 
 compiling or ONNX export. Everything else takes ``torch.nn.functional.linear``. The products are the same float32 sums
 in another order, so results differ from ``nn.Linear``'s by float32 rounding only (about 1e-6 relative).
 :func:`set_onednn_linear` (or the environment variable ``RSL_SIM_ONEDNN_LINEAR=0``) switches back to ``nn.Linear``'s
-arithmetic bit for bit, e.g. to compare with RSL-RL.
+arithmetic bit for bit, e.g. to compare with RSL-RL, and is needed for second derivatives (``create_graph=True``
+through the layer raises an error on the oneDNN path) and ``torch.func`` transforms.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class _OneDNNLinearFunction(torch.autograd.Function):
         return _dense_linear(x, weight, bias)
 
     @staticmethod
+    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output: torch.Tensor):  # type: ignore[override]
         x, weight = ctx.saved_tensors
         grad_x = grad_weight = grad_bias = None
