@@ -68,15 +68,23 @@ def isaaclab_env(task: str, num_envs: int, **cfg_changes: object) -> Iterator[ob
     Yields:
         The env as ``gymnasium.make`` returns it (``env.unwrapped`` is the Isaac Lab env).
     """
-    import gymnasium as gym
-    import isaaclab.sim as sim_utils
     import isaaclab_tasks  # noqa: F401  (registers the tasks)
-    from isaaclab.app.sim_launcher import launch_simulation
     from isaaclab_tasks.utils.parse_cfg import parse_env_cfg
 
     env_cfg = parse_env_cfg(task, device="cpu", num_envs=num_envs)
     for name, value in cfg_changes.items():
         setattr(env_cfg, name, value)
+    with _launched_env(task, env_cfg) as env:
+        yield env
+
+
+@contextlib.contextmanager
+def _launched_env(task: str, env_cfg: object) -> Iterator[object]:
+    """Launch the simulation for ``env_cfg`` (kit-less, seed 0), build ``task`` in a new stage, close it afterwards."""
+    import gymnasium as gym
+    import isaaclab.sim as sim_utils
+    from isaaclab.app.sim_launcher import launch_simulation
+
     env_cfg.seed = 0
     with launch_simulation(env_cfg, {}):
         sim_utils.create_new_stage()
@@ -132,23 +140,14 @@ def go2_task_env(task: str, num_envs: int, edit_cfg: Callable[[object], None] | 
     Yields:
         The env as ``gymnasium.make`` returns it.
     """
-    import gymnasium as gym
-    import isaaclab.sim as sim_utils
-    from isaaclab.app.sim_launcher import launch_simulation
     from isaaclab_tasks.utils.parse_cfg import parse_env_cfg
 
     import rsl_sim.tasks  # noqa: F401  (registers the RslSim-Isaac-* ids)
 
     env_cfg = parse_env_cfg(task, device="cpu", num_envs=num_envs)
     (edit_cfg or small_terrain)(env_cfg)
-    env_cfg.seed = 0
-    with launch_simulation(env_cfg, {}):
-        sim_utils.create_new_stage()
-        env = gym.make(task, cfg=env_cfg)
-        try:
-            yield env
-        finally:
-            env.close()
+    with _launched_env(task, env_cfg) as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
