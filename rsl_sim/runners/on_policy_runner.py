@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from rsl_sim.env import VecEnv
+from rsl_sim.env.contract import VecEnvContract
 from rsl_sim.utils.callables import resolve_callable
 from rsl_sim.utils.checkpoint import load_checkpoint, save_checkpoint
 from rsl_sim.utils.distributed import init_process_group, read_launcher_env
@@ -57,8 +58,9 @@ class OnPolicyRunner:
         self.device = device
         self._configure_multi_gpu()
 
-        # The algorithm sizes its models and storage from the first observations
+        # The algorithm sizes its models and storage from the first observations (checked against the VecEnv contract)
         obs = self.env.get_observations()
+        self.env_contract = VecEnvContract(self.env.num_envs, obs)
         alg_class = resolve_callable(self.cfg["algorithm"]["class_name"])
         self.alg = alg_class.construct_algorithm(obs, self.env, self.cfg, self.device)
         if getattr(self.alg, "obs_groups", None) is not None:
@@ -103,7 +105,9 @@ class OnPolicyRunner:
             self._randomize_episode_lengths()
 
         # Prepare: observations, train mode, identical parameters on every GPU, writer
-        obs = self.env.get_observations().to(self.device)
+        obs = self.env.get_observations()
+        self.env_contract.check_layout(obs)
+        obs = obs.to(self.device)
         self.train_mode()
         if self.is_distributed:
             self.alg.broadcast_parameters()
@@ -120,6 +124,7 @@ class OnPolicyRunner:
                     for _ in range(self.cfg["num_steps_per_env"]):
                         actions = self.alg.act(obs)
                         obs, rewards, dones, extras = self.env.step(actions.to(self.env.device))
+                        self.env_contract.check_step(obs, rewards, dones, extras)
                         if self.cfg["check_for_nan"]:
                             check_nan(obs, rewards, dones, iteration=it)
                         obs, rewards, dones = obs.to(self.device), rewards.to(self.device), dones.to(self.device)
