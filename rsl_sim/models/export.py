@@ -418,7 +418,7 @@ def verify_onnx(
     try:
         import onnxruntime
     except ImportError as err:
-        raise ImportError("Verifying an ONNX export needs onnxruntime: pip install onnxruntime") from err
+        raise ImportError("Verifying an ONNX export needs onnxruntime: pip install 'rsl-sim[export]'") from err
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     generator = torch.Generator().manual_seed(0)
