@@ -24,9 +24,13 @@ import time
 import gymnasium
 import numpy as np
 
-import rsl_sim.tasks.velocity  # noqa: F401  (registers the RslSim/Go2 ids)
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughDepthEnvCfg, UnitreeGo2RoughEnvCfg
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
+    UnitreeGo2FlatEnvCfg,
+    UnitreeGo2RoughDepthEnvCfg,
+    UnitreeGo2RoughEnvCfg,
+)
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 
 # Task name -> (config class, default robot counts)
 TASKS = {

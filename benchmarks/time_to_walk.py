@@ -5,9 +5,9 @@ task's registered agent config (``rsl_sim_agent_cfg_entry_point``), the env conf
 learner on the CPU with the command line's torch threads (half of the CPUs, one on a 2-core machine, unless
 OMP_NUM_THREADS is set). Every ``--eval_interval`` iterations, in the same process,
 the script saves a checkpoint and evaluates the current policy with
-:func:`rsl_sim.tasks.go2.evaluation.evaluate_velocity_policy` (fixed commands and seeds, noise and randomization as in
-training). The policy walks when the overall tracking error is at most ``--max_lin_vel_error`` (0.25 m/s) with at
-least ``--min_no_fall_rate`` (95 %) of the episodes without a fall.
+:func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy` (fixed commands and seeds, noise and
+randomization as in training). The policy walks when the overall tracking error is at most ``--max_lin_vel_error``
+(0.25 m/s) with at least ``--min_no_fall_rate`` (95 %) of the episodes without a fall.
 
 Reported: the training wall time (collection + updates, evaluations excluded) and the total wall time (evaluations
 included) until the first walking evaluation, with the iteration and the samples, next to the machine's CPU count
@@ -38,7 +38,7 @@ import torch
 import rsl_sim.tasks  # noqa: F401  (registers the RslSim/Go2 ids)
 from rsl_sim.cli.envs import configure_cpu_threads
 from rsl_sim.cli.runs import write_run_info
-from rsl_sim.tasks.go2.evaluation import (
+from rsl_sim.tasks.locomotion.velocity.evaluation import (
     DEFAULT_COMMANDS,
     MAX_LIN_VEL_ERROR,
     MIN_NO_FALL_RATE,

@@ -1,5 +1,10 @@
-"""Example legged-robot tasks, imported as ``rsl_sim.tasks``."""
+"""Example legged-robot tasks, imported as ``rsl_sim.tasks``, laid out as Isaac Lab's ``isaaclab_tasks``.
 
-# Importing the package registers the CPU MuJoCo gymnasium ids (RslSim/Go2-*); neither MuJoCo nor torch is imported
-# The Isaac Lab Go2 ids (RslSim-Isaac-Velocity-*-Go2-v0) register by name; Isaac Lab is imported only when one is built
-from rsl_sim.tasks import isaaclab, velocity  # noqa: F401
+- :mod:`rsl_sim.tasks.locomotion`: task families (``velocity``: MDP terms in ``mdp/``, robots in ``config/<robot>/``);
+- :mod:`rsl_sim.tasks.mujoco`: the CPU MuJoCo machinery (batched stepping, terrain, ray sensors, the manager-based env);
+- :mod:`rsl_sim.tasks.assets`: robot models and their asset configs.
+
+Importing the package registers every task's gymnasium ids; it imports neither MuJoCo, torch nor Isaac Lab.
+"""
+
+from rsl_sim.tasks import locomotion  # noqa: F401

@@ -12,19 +12,23 @@ import pytest
 import torch
 
 import rsl_sim.algorithms
-import rsl_sim.tasks.velocity  # noqa: F401  (registers the ids)
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
 from rsl_sim.algorithms import PPO
 from rsl_sim.extensions import Symmetry, resolve_symmetry_config
 from rsl_sim.runners import resolve_runner_config
-from rsl_sim.tasks.go2.agents import (
+from rsl_sim.tasks.locomotion.velocity.config.go2.agents import (
     unitree_go2_flat_ppo_cfg,
     unitree_go2_flat_ppo_with_symmetry_cfg,
     unitree_go2_rough_depth_distillation_cfg,
     unitree_go2_rough_depth_distillation_recurrent_cfg,
     unitree_go2_rough_ppo_cfg,
 )
-from rsl_sim.tasks.go2.mirror import go2_mirror
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughDepthEnvCfg, UnitreeGo2RoughEnvCfg
+from rsl_sim.tasks.locomotion.velocity.config.go2.mirror import go2_mirror
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
+    UnitreeGo2FlatEnvCfg,
+    UnitreeGo2RoughDepthEnvCfg,
+    UnitreeGo2RoughEnvCfg,
+)
 from rsl_sim.utils import resolve_class, resolve_obs_groups
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 

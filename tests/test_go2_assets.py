@@ -10,8 +10,8 @@ import pytest
 
 from rsl_sim.tasks.assets import go2
 from rsl_sim.tasks.assets.robot_cfg import resolve_joint_values, resolve_names
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
-from rsl_sim.tasks.velocity.scene import build_scene
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.mujoco.envs.scene import build_scene
 
 # MuJoCo's (depth-first) joint order of the Menagerie Go2, written out by hand
 MJCF_ORDER = [f"{leg}_{part}_joint" for leg in ("FL", "FR", "RL", "RR") for part in ("hip", "thigh", "calf")]

@@ -7,11 +7,20 @@ import numpy as np
 import pytest
 import torch
 
-import rsl_sim.tasks.velocity  # noqa: F401  (registers the ids)
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughDepthEnvCfg, UnitreeGo2RoughEnvCfg
-from rsl_sim.tasks.velocity.spatial import quat_from_euler_xyz, quat_rotate
-from rsl_sim.tasks.velocity.term_cfg import DepthCameraCfg, ObservationGroupCfg, ObservationTermCfg, SceneEntityCfg
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
+    UnitreeGo2FlatEnvCfg,
+    UnitreeGo2RoughDepthEnvCfg,
+    UnitreeGo2RoughEnvCfg,
+)
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.mujoco.managers.term_cfg import (
+    DepthCameraCfg,
+    ObservationGroupCfg,
+    ObservationTermCfg,
+    SceneEntityCfg,
+)
+from rsl_sim.tasks.mujoco.spatial import quat_from_euler_xyz, quat_rotate
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
 

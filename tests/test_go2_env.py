@@ -9,11 +9,11 @@ import pytest
 import torch
 from gymnasium.vector import AutoresetMode
 
-import rsl_sim.tasks.velocity  # noqa: F401  (registers the ids)
-from rsl_sim.tasks.velocity import events
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
-from rsl_sim.tasks.velocity.spatial import quat_from_euler_xyz, yaw_from_quat
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.locomotion.velocity.mdp import events
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.mujoco.spatial import quat_from_euler_xyz, yaw_from_quat
 
 
 def make_env(num_envs=6, seed=0, **changes):

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-import rsl_sim.tasks.velocity  # noqa: F401  (registers the ids)
-from rsl_sim.tasks.go2.evaluation import (
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.locomotion.velocity.evaluation import (
     evaluate_velocity_policy,
     format_table,
     load_results,
@@ -18,9 +19,8 @@ from rsl_sim.tasks.go2.evaluation import (
     meets_walking_criterion,
     save_results,
 )
-from rsl_sim.tasks.go2.video import record_velocity_video
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.locomotion.velocity.video import record_velocity_video
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 from rsl_sim.utils.video import write_video
 
 TASK = "RslSim/Go2-Flat-v0"

@@ -21,10 +21,19 @@ from tensordict import TensorDict
 
 from rsl_sim.extensions import Symmetry, mirror_names
 from rsl_sim.tasks.assets.go2 import GO2_JOINT_NAMES
-from rsl_sim.tasks.go2.mirror import GO2_SIDE_SWAPS, build_go2_mirror, go2_mirror, go2_mirror_function
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughDepthEnvCfg, UnitreeGo2RoughEnvCfg
-from rsl_sim.tasks.velocity.term_cfg import (
+from rsl_sim.tasks.locomotion.velocity.config.go2.mirror import (
+    GO2_SIDE_SWAPS,
+    build_go2_mirror,
+    go2_mirror,
+    go2_mirror_function,
+)
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
+    UnitreeGo2FlatEnvCfg,
+    UnitreeGo2RoughDepthEnvCfg,
+    UnitreeGo2RoughEnvCfg,
+)
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.mujoco.managers.term_cfg import (
     DepthCameraCfg,
     HeightScannerCfg,
     ObservationGroupCfg,
@@ -112,7 +121,9 @@ def test_front_back_is_not_offered_and_unknown_terms_are_refused():
 
 def test_mirror_through_the_wrapper_and_the_symmetry_extension():
     env = GymnasiumVecEnvWrapper.from_id("RslSim/Go2-Flat-v0", num_envs=3, seed=0)
-    symmetry = Symmetry(env, "rsl_sim.tasks.go2.mirror:go2_mirror", use_data_augmentation=True)
+    symmetry = Symmetry(
+        env, "rsl_sim.tasks.locomotion.velocity.config.go2.mirror:go2_mirror", use_data_augmentation=True
+    )
     obs = env.get_observations()
     obs_aug, actions_aug = symmetry.data_augmentation_func(env=env, obs=obs, actions=torch.zeros(3, 12))
     assert obs_aug.batch_size[0] == 6 and actions_aug.shape == (6, 12)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
-from rsl_sim.tasks.velocity.spatial import quat_from_euler_xyz
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.mujoco.spatial import quat_from_euler_xyz
 
 POLICY_LAYOUT = {
     "base_lin_vel": 3,

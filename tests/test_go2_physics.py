@@ -6,10 +6,10 @@ import mujoco
 import numpy as np
 import pytest
 
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
 from rsl_sim.tasks.mujoco.batched_sim import BatchedMujocoSim
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
-from rsl_sim.tasks.velocity.scene import build_scene
+from rsl_sim.tasks.mujoco.envs.scene import build_scene
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 
 KP, KD = 25.0, 0.5
 # effort limit = saturation effort, velocity limit, per joint in the PhysX order (hips, thighs, calves)

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from rsl_sim.tasks.velocity import rewards, terminations
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg
-from rsl_sim.tasks.velocity.terms import EntitySelection
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
+from rsl_sim.tasks.locomotion.velocity.mdp import rewards, terminations
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection
 
 # Isaac Lab's Go2 flat task: (term, weight) in order
 GO2_FLAT_REWARDS = [

@@ -7,12 +7,12 @@ import gymnasium
 import numpy as np
 import pytest
 
-import rsl_sim.tasks.velocity  # noqa: F401  (registers the ids)
-from rsl_sim.tasks.velocity import rewards
-from rsl_sim.tasks.velocity.env import VelocityEnv
-from rsl_sim.tasks.velocity.env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughEnvCfg
-from rsl_sim.tasks.velocity.spatial import quat_from_euler_xyz
-from rsl_sim.tasks.velocity.terms import EntitySelection
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg, UnitreeGo2RoughEnvCfg
+from rsl_sim.tasks.locomotion.velocity.mdp import rewards
+from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection
+from rsl_sim.tasks.mujoco.spatial import quat_from_euler_xyz
 
 PROPRIO = {
     "base_lin_vel": 3,

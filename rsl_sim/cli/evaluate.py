@@ -5,9 +5,9 @@ Examples::
     rsl-sim evaluate --task RslSim/Go2-Flat-v0                      # newest run of the task
     rsl-sim evaluate logs/unitree_go2_flat/2026-01-01_12-00-00 --seeds 0 1 2 --num_envs 256
 
-Runs :func:`rsl_sim.tasks.go2.evaluation.evaluate_velocity_policy` (per command: linear-velocity and yaw-rate
-tracking errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the run
-folder (``--out`` elsewhere); ``rsl-sim plot`` draws it. Available for rsl_sim's velocity tasks (``RslSim/Go2-*``).
+Runs :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy` (per command: linear-velocity and
+yaw-rate tracking errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the
+run folder (``--out`` elsewhere); ``rsl-sim plot`` draws it. Available for rsl_sim's velocity tasks (``RslSim/Go2-*``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from .policy_source import inference_cfg, resolve_policy_source, split_positiona
 from .progress import info, status
 from .tasks import get_spec
 
-EVALUATION_MODULE = "rsl_sim.tasks.go2.evaluation"
+EVALUATION_MODULE = "rsl_sim.tasks.locomotion.velocity.evaluation"
 """Module of the velocity-task evaluation (imported only when ``evaluate`` runs)."""
 
-VELOCITY_ENV_ENTRY_POINT = "rsl_sim.tasks.velocity.env:VelocityEnv"
+VELOCITY_ENV_ENTRY_POINT = "rsl_sim.tasks.mujoco.envs.velocity_env:VelocityEnv"
 """Vector entry point of the tasks ``evaluate`` knows how to measure."""
 
 DEFAULT_SEEDS = (0, 1)
@@ -87,7 +87,8 @@ def evaluate_source(
         out: Results file (None: ``<run>/evaluation.json``).
 
     Returns:
-        The results dict of :func:`rsl_sim.tasks.go2.evaluation.evaluate_velocity_policy`, plus ``checkpoint``.
+        The results dict of :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy`, plus
+        ``checkpoint``.
 
     Raises:
         CliError: For a task the evaluation cannot measure, or a policy or env it refuses.

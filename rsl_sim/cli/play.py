@@ -196,8 +196,8 @@ def _check_pinned_video(source: Any) -> None:
 
 
 def _record_pinned(task: str, policy: Any, path: str, args: argparse.Namespace, cfg: dict[str, Any]) -> str:
-    """One robot of the task, its command pinned to ``--video_command`` (:mod:`rsl_sim.tasks.go2.video`)."""
-    from rsl_sim.tasks.go2.video import record_velocity_video
+    """One robot of the task, its command pinned to ``--video_command`` (the task's video function)."""
+    from rsl_sim.tasks.locomotion.velocity.video import record_velocity_video
 
     policy.reset()  # one robot now: start the recurrent state afresh
     try:

@@ -2,7 +2,7 @@
 
 Rows: one per command ``(v_x, v_y, omega_z)`` and the overall mean; columns: linear-velocity tracking error [m/s],
 yaw-rate error [rad/s], share of episodes without a fall, number of episodes (the columns of
-:func:`rsl_sim.tasks.go2.evaluation.format_table`).
+:func:`rsl_sim.tasks.locomotion.velocity.evaluation.format_table`).
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ def go2_env() -> Iterator[object]:
         yield env
 
 
-# rsl_sim's Isaac Lab Go2 tasks (tasks/isaaclab), and the CPU MuJoCo tasks they must match
+# rsl_sim's Isaac Lab Go2 tasks (tasks/locomotion/velocity/config/go2/isaaclab), and the CPU MuJoCo tasks they must
+# match
 GO2_TASKS = {
     "flat": ("RslSim-Isaac-Velocity-Flat-Go2-v0", "RslSim/Go2-Flat-v0"),
     "rough": ("RslSim-Isaac-Velocity-Rough-Go2-v0", "RslSim/Go2-Rough-v0"),
@@ -152,7 +153,7 @@ def go2_task_env(task: str, num_envs: int, edit_cfg: Callable[[object], None] | 
 
 @pytest.fixture(scope="session")
 def cpu_go2_layouts() -> dict[str, dict]:
-    """The CPU MuJoCo Go2 tasks' layouts (:func:`rsl_sim.tasks.isaaclab.layout.describe_layout`), by CPU task id.
+    """The CPU MuJoCo Go2 tasks' layouts (:func:`rsl_sim.tasks.locomotion.velocity.layout.describe_layout`), by task id.
 
     Computed once per session in the CPU tasks' interpreter (``RSL_SIM_CPU_PYTHON``, default ``.venv/bin/python``):
     MuJoCo and the Go2 model files live there, not in the Isaac Lab venv. Skips with the reason when it is missing.
@@ -160,7 +161,12 @@ def cpu_go2_layouts() -> dict[str, dict]:
     if not CPU_PYTHON.is_file():
         pytest.skip(f"no CPU MuJoCo interpreter at {CPU_PYTHON} (set RSL_SIM_CPU_PYTHON) to describe the CPU tasks")
     env = {**os.environ, "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
-    command = [str(CPU_PYTHON), "-m", "rsl_sim.tasks.isaaclab.layout", *(cpu for _, cpu in GO2_TASKS.values())]
+    command = [
+        str(CPU_PYTHON),
+        "-m",
+        "rsl_sim.tasks.locomotion.velocity.layout",
+        *(cpu for _, cpu in GO2_TASKS.values()),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=300)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-4000:]}")
@@ -190,7 +196,7 @@ def _assert_close(ours: object, theirs: object, where: str) -> None:
 
 
 def assert_same_layout(ours: dict, theirs: dict) -> None:
-    """Assert two :func:`~rsl_sim.tasks.isaaclab.layout.describe_layout` results are equal, term by term.
+    """Assert two :func:`~rsl_sim.tasks.locomotion.velocity.layout.describe_layout` results are equal, term by term.
 
     Group and term names are compared first (in order), then every term's function, width, noise, clip and scale, then
     the joint order, feet, scan grids, camera offsets and mirror; the message names the first difference.

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from rsl_sim.tasks.isaaclab.layout import describe_layout
+from rsl_sim.tasks.locomotion.velocity.layout import describe_layout
 from rsl_sim.tasks.mujoco.depth_camera import DepthCamera
-from rsl_sim.tasks.velocity.term_cfg import DepthCameraCfg
+from rsl_sim.tasks.mujoco.managers.term_cfg import DepthCameraCfg
 from rsl_sim.wrappers.isaaclab import IsaacLabVecEnvWrapper
 
 TASK, CPU_TASK = "RslSim-Isaac-Velocity-Rough-Depth-Go2-v0", "RslSim/Go2-Rough-Depth-v0"

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from rsl_sim.tasks.assets.go2 import GO2_JOINT_NAMES
-from rsl_sim.tasks.isaaclab.layout import describe_layout
+from rsl_sim.tasks.locomotion.velocity.layout import describe_layout
 from rsl_sim.wrappers.isaaclab import IsaacLabVecEnvWrapper
 
 TASK, CPU_TASK = "RslSim-Isaac-Velocity-Flat-Go2-v0", "RslSim/Go2-Flat-v0"
@@ -52,7 +52,7 @@ def test_registered_agent_cfgs_are_valid_train_configs():
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
     from rsl_sim.runners.runner_config import resolve_runner_config
-    from rsl_sim.tasks.go2 import agents as cpu_agents
+    from rsl_sim.tasks.locomotion.velocity.config.go2 import agents as cpu_agents
 
     expected = {
         "RslSim-Isaac-Velocity-Flat-Go2-v0": {

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rsl_sim.tasks.go2.mirror import go2_mirror
-from rsl_sim.tasks.isaaclab.layout import describe_layout
-from rsl_sim.tasks.isaaclab.mirror_view import isaaclab_velocity_view
+from rsl_sim.tasks.locomotion.velocity.config.go2.mirror import go2_mirror
+from rsl_sim.tasks.locomotion.velocity.layout import describe_layout
+from rsl_sim.tasks.locomotion.velocity.mirror_view import isaaclab_velocity_view
 from rsl_sim.wrappers.isaaclab import IsaacLabVecEnvWrapper
 
 TASK, CPU_TASK = "RslSim-Isaac-Velocity-Rough-Go2-v0", "RslSim/Go2-Rough-v0"
@@ -33,8 +33,10 @@ def _mirror_through_wrapper(wrapper, obs, actions):
         if "needs the Go2 velocity env" not in str(error):
             raise
         pytest.skip(
-            "rsl_sim.tasks.go2.mirror.find_velocity_env does not look for Isaac Lab envs yet (it should return"
-            f" rsl_sim.tasks.isaaclab.mirror_view.isaaclab_velocity_view(env) when that is not None): {error}"
+            "rsl_sim.tasks.locomotion.velocity.config.go2.mirror.find_velocity_env does not look for Isaac Lab envs yet"
+            " (it should return"
+            f" rsl_sim.tasks.locomotion.velocity.mirror_view.isaaclab_velocity_view(env) when that is not None):"
+            f" {error}"
         )
 
 
@@ -75,7 +77,7 @@ def test_ppo_with_symmetry_augmentation(wrapper, tmp_path):
     train_cfg = load_cfg_from_registry(TASK, "rsl_sim_with_symmetry_cfg_entry_point")
     symmetry = train_cfg["algorithm"]["symmetry_cfg"]
     assert symmetry["use_data_augmentation"] and symmetry["data_augmentation_func"] == (
-        "rsl_sim.tasks.go2.mirror:go2_mirror"
+        "rsl_sim.tasks.locomotion.velocity.config.go2.mirror:go2_mirror"
     )
     obs = wrapper.get_observations()
     _mirror_through_wrapper(wrapper, obs, torch.zeros(NUM_ENVS, 12))

@@ -1,0 +1,3 @@
+"""Locomotion task families; importing this package registers their gymnasium ids."""
+
+from rsl_sim.tasks.locomotion import velocity  # noqa: F401

@@ -1,0 +1,188 @@
+"""Reward terms of the velocity task and the manager that weighs, sums and logs them.
+
+Terms keep Isaac Lab's names and formulas (``isaaclab.envs.mdp.rewards`` and the velocity task's
+``mdp/rewards.py``); each returns ``[num_envs]``. :class:`RewardManager` computes
+``reward = sum_i weight_i * term_i * step_dt`` like Isaac Lab's ``RewardManager`` (a zero-weight term is skipped but
+still logged), keeps each term's episode sum and, on reset, reports ``Episode_Reward/<term>`` = mean over the reset
+envs of (episode sum / ``max_episode_length_s``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection, check_params, resolve_func, resolve_params
+from rsl_sim.tasks.mujoco.managers.term_cfg import RewardTermCfg
+
+if TYPE_CHECKING:
+    from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+
+
+# Task: velocity tracking
+def track_lin_vel_xy_exp(env: VelocityEnv, std: float, command_name: str) -> np.ndarray:
+    """``exp(-|v*_xy - v_xy|^2 / std^2)``: tracking of the commanded base-frame xy velocity."""
+    command = env.command_manager[command_name].command
+    error = np.sum(np.square(command[:, :2] - env.robot.root_lin_vel_b[:, :2]), axis=1)
+    return np.exp(-error / std**2)
+
+
+def track_ang_vel_z_exp(env: VelocityEnv, std: float, command_name: str) -> np.ndarray:
+    """``exp(-(w*_z - w_z)^2 / std^2)``: tracking of the commanded yaw rate (base frame)."""
+    command = env.command_manager[command_name].command
+    error = np.square(command[:, 2] - env.robot.root_ang_vel_b[:, 2])
+    return np.exp(-error / std**2)
+
+
+# Root penalties
+def lin_vel_z_l2(env: VelocityEnv) -> np.ndarray:
+    """Squared vertical base velocity (base frame) [m^2/s^2]."""
+    return np.square(env.robot.root_lin_vel_b[:, 2])
+
+
+def ang_vel_xy_l2(env: VelocityEnv) -> np.ndarray:
+    """Squared roll and pitch rates (base frame) [rad^2/s^2]."""
+    return np.sum(np.square(env.robot.root_ang_vel_b[:, :2]), axis=1)
+
+
+def flat_orientation_l2(env: VelocityEnv) -> np.ndarray:
+    """Squared xy components of the projected gravity: zero when the base is level."""
+    return np.sum(np.square(env.robot.projected_gravity_b[:, :2]), axis=1)
+
+
+def base_height_l2(env: VelocityEnv, target_height: float, sensor_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Squared deviation of the base height from its target [m^2].
+
+    Without ``sensor_cfg`` the target is ``target_height`` in the world frame (flat ground). With a height scanner
+    (``SceneEntityCfg("height_scanner")``) the target is ``target_height`` above the mean height of the scanner's ray
+    hits; rays that hit nothing are left out, and an env whose rays all miss keeps the world-frame target (Isaac Lab's
+    ``base_height_l2``).
+    """
+    target = np.full(env.num_envs, float(target_height))
+    if sensor_cfg is not None:
+        hits = env.sensors[sensor_cfg.name].ray_hits_z
+        finite = np.isfinite(hits)
+        count = np.maximum(finite.sum(axis=1), 1)
+        target += np.where(finite, hits, 0.0).sum(axis=1) / count
+    return np.square(env.robot.root_pos_w[:, 2] - target)
+
+
+# Joint penalties
+def joint_torques_l2(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Sum of squared applied joint torques [N^2 m^2]."""
+    ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
+    return np.sum(np.square(env.robot.applied_torque[:, ids]), axis=1)
+
+
+def joint_acc_l2(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Sum of squared joint accelerations [rad^2/s^4] (finite difference over the last physics step)."""
+    ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
+    return np.sum(np.square(env.robot.joint_acc[:, ids]), axis=1)
+
+
+def joint_vel_l2(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Sum of squared joint velocities [rad^2/s^2]."""
+    ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
+    return np.sum(np.square(env.robot.joint_vel[:, ids]), axis=1)
+
+
+def joint_pos_limits(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Sum of joint-position excursions beyond the soft limits [rad]."""
+    ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
+    robot = env.robot
+    pos = robot.joint_pos[:, ids]
+    limits = robot.soft_joint_pos_limits[ids]
+    below = np.clip(limits[:, 0] - pos, 0.0, None)
+    above = np.clip(pos - limits[:, 1], 0.0, None)
+    return np.sum(below + above, axis=1)
+
+
+# Action penalties
+def action_rate_l2(env: VelocityEnv) -> np.ndarray:
+    """Sum of squared changes of the raw actions between two steps."""
+    return np.sum(np.square(env.action_term.action - env.action_term.prev_action), axis=1)
+
+
+def action_l2(env: VelocityEnv) -> np.ndarray:
+    """Sum of squared raw actions."""
+    return np.sum(np.square(env.action_term.action), axis=1)
+
+
+# Contacts
+def feet_air_time(env: VelocityEnv, command_name: str, sensor_cfg: EntitySelection, threshold: float) -> np.ndarray:
+    """``sum_feet (last_air_time - threshold)`` over feet touching down this step; zero for commands below 0.1 m/s.
+
+    Rewards long steps (Isaac Lab's ``feet_air_time`` of the velocity task).
+    """
+    sensor = env.contact_sensor
+    first_contact = sensor.compute_first_contact(env.step_dt)[:, sensor_cfg.body_ids]
+    last_air_time = sensor.last_air_time[:, sensor_cfg.body_ids]
+    reward = np.sum((last_air_time - threshold) * first_contact, axis=1)
+    moving = np.linalg.norm(env.command_manager[command_name].command[:, :2], axis=1) > 0.1
+    return reward * moving
+
+
+def undesired_contacts(env: VelocityEnv, threshold: float, sensor_cfg: EntitySelection) -> np.ndarray:
+    """Number of selected bodies whose contact force exceeded ``threshold`` [N] during the force history."""
+    forces = env.contact_sensor.net_forces_w_history[:, :, sensor_cfg.body_ids]
+    in_contact = np.max(np.linalg.norm(forces, axis=-1), axis=1) > threshold
+    return np.sum(in_contact, axis=1).astype(np.float64)
+
+
+class RewardManager:
+    """Weighted sum of the reward terms, with per-term episode sums for logging.
+
+    Args:
+        cfg: Reward terms by name (None entries are left out).
+        env: The environment.
+
+    Raises:
+        ValueError: If a term cannot be resolved or its params do not match its function.
+    """
+
+    def __init__(self, cfg: dict[str, RewardTermCfg | None], env: VelocityEnv) -> None:
+        self.env = env
+        module = sys.modules[__name__]
+        self._terms: list[tuple[str, Any, dict[str, Any], float]] = []
+        for name, term in cfg.items():
+            if term is None:
+                continue
+            key = f"rewards.{name}"
+            func = resolve_func(term.func, module, key=key)
+            check_params(func, term.params, key=key, skip=1)
+            self._terms.append((name, func, resolve_params(env, term.params, key=key), float(term.weight)))
+        self.term_names = [name for name, *_ in self._terms]
+        self.episode_sums = np.zeros((env.num_envs, len(self._terms)))
+        self.step_reward = np.zeros((env.num_envs, len(self._terms)))
+
+    def compute(self, dt: float) -> np.ndarray:
+        """Evaluate the terms and return the step reward.
+
+        Args:
+            dt: Env step [s] (the terms are rates per second).
+
+        Returns:
+            Rewards ``[num_envs]``.
+        """
+        for index, (_, func, params, weight) in enumerate(self._terms):
+            if weight == 0.0:
+                self.step_reward[:, index] = 0.0
+                continue
+            self.step_reward[:, index] = weight * func(self.env, **params)
+        self.episode_sums += self.step_reward * dt
+        return self.step_reward.sum(axis=1) * dt
+
+    def reset(self, env_ids: np.ndarray) -> dict[str, float]:
+        """Report and clear the episode sums of some envs.
+
+        Args:
+            env_ids: Environment indices ``[k]``.
+
+        Returns:
+            ``Episode_Reward/<term>`` -> mean over ``env_ids`` of episode sum / ``max_episode_length_s``.
+        """
+        means = self.episode_sums[env_ids].mean(axis=0) / self.env.max_episode_length_s
+        self.episode_sums[env_ids] = 0.0
+        return {f"Episode_Reward/{name}": float(value) for name, value in zip(self.term_names, means)}

@@ -1,0 +1,70 @@
+"""Offscreen RGB rendering of one environment with MuJoCo's renderer.
+
+The visual model (meshes, textured ground) is posed with the physics state of the chosen environment and drawn from a
+camera that tracks the robot's base. The OpenGL backend is chosen when MuJoCo is first imported, through
+``MUJOCO_GL``: ``egl`` by default (headless, GPU or Mesa's EGL), ``osmesa`` as the software fallback (set
+``MUJOCO_GL=osmesa``, needs ``libosmesa6``); see :mod:`rsl_sim.tasks.mujoco.batched_sim`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import mujoco
+import numpy as np
+
+from rsl_sim.tasks.mujoco.managers.term_cfg import ViewerCfg
+
+
+class OffscreenViewer:
+    """Renders ``[height, width, 3]`` uint8 frames of one environment.
+
+    Args:
+        cfg: Image size and camera placement.
+        model: The visual model (same ``qpos`` layout as the physics model).
+        track_body: Name of the body the camera follows.
+
+    Raises:
+        RuntimeError: If no OpenGL context can be created (the message names the backend and the fallback).
+    """
+
+    def __init__(self, cfg: ViewerCfg, model: mujoco.MjModel, track_body: str) -> None:
+        self.cfg = cfg
+        self.model = model
+        self.data = mujoco.MjData(model)
+        try:
+            self.renderer = mujoco.Renderer(model, height=cfg.height, width=cfg.width)
+        except Exception as error:  # the GL backends raise several unrelated exception types
+            backend = os.environ.get("MUJOCO_GL", "")
+            raise RuntimeError(
+                f"Offscreen rendering failed with MUJOCO_GL={backend!r}: {error}. Headless machines need EGL "
+                "(libEGL) or, as a software fallback, MUJOCO_GL=osmesa with libosmesa6 installed; set the variable "
+                "before anything imports mujoco."
+            ) from error
+        self.camera = mujoco.MjvCamera()
+        self.camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
+        self.camera.trackbodyid = model.body(track_body).id
+        self.camera.distance = cfg.distance
+        self.camera.elevation = cfg.elevation
+        self.camera.azimuth = cfg.azimuth
+
+    def render(self, qpos: np.ndarray) -> np.ndarray:
+        """Draw the robot in configuration ``qpos``.
+
+        Args:
+            qpos: Generalized positions ``[nq]`` of the environment to draw.
+
+        Returns:
+            RGB image ``[height, width, 3]`` (uint8).
+        """
+        self.data.qpos[:] = qpos
+        mujoco.mj_kinematics(self.model, self.data)
+        # the tracking camera follows the base's subtree centre of mass
+        mujoco.mj_comPos(self.model, self.data)
+        mujoco.mj_camlight(self.model, self.data)
+        self.renderer.update_scene(self.data, camera=self.camera)
+        return self.renderer.render().copy()
+
+    def close(self) -> None:
+        """Release the OpenGL context."""
+        self.renderer.close()
