@@ -65,7 +65,8 @@ def resolve_runner_config(train_cfg: Mapping[str, Any]) -> dict[str, Any]:
     Raises:
         TypeError: If the config is not a mapping, or an entry has the wrong type (e.g. ``algorithm`` not a dict).
         ValueError: For unknown top-level keys (the message lists them and the valid keys), missing required keys,
-            a non-positive ``num_steps_per_env`` / ``save_interval``, an unknown ``logger``, or the pre-4.0 ``policy``
+            a non-positive ``num_steps_per_env`` / ``save_interval``, a ``check_for_nan`` / ``init_at_random_ep_len``
+            that is not a bool, an unknown ``logger``, or the pre-4.0 ``policy``
             entry used instead of ``actor`` / ``critic``.
     """
     # Accept configclass/dataclass objects at the boundary by turning them into dicts
@@ -98,6 +99,9 @@ def resolve_runner_config(train_cfg: Mapping[str, Any]) -> dict[str, Any]:
     # Types and ranges of the entries the runner itself uses
     _check_positive_int(cfg, "num_steps_per_env")
     _check_positive_int(cfg, "save_interval")
+    for key in ("check_for_nan", "init_at_random_ep_len"):
+        if not isinstance(cfg[key], bool):
+            raise ValueError(f"'{key}' must be True or False, got {cfg[key]!r} ({type(cfg[key]).__name__}).")
     if not isinstance(cfg["algorithm"], Mapping):
         raise TypeError(f"'algorithm' must be a dict with a 'class_name', got {type(cfg['algorithm']).__name__}.")
     if "class_name" not in cfg["algorithm"]:

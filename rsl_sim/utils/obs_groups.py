@@ -7,9 +7,16 @@ from collections.abc import Mapping, Sequence
 
 from tensordict import TensorDict
 
+OBS_SETS = ("actor", "critic", "student", "teacher", "rnd_state")
+"""The observation sets the learner reads (keys of ``obs_groups``), as listed by RSL-RL 5.x's ``VecEnv``: the inputs of
+the actor, critic, student and teacher models and of curiosity (RND)."""
+
 
 def resolve_obs_groups(
-    obs: TensorDict | Mapping, obs_groups: Mapping[str, Sequence[str]], default_sets: Sequence[str]
+    obs: TensorDict | Mapping,
+    obs_groups: Mapping[str, Sequence[str]],
+    default_sets: Sequence[str],
+    valid_sets: Sequence[str] = (),
 ) -> dict[str, list[str]]:
     """Check the ``obs_groups`` config against the environment's observations and fill in missing sets.
 
@@ -17,8 +24,10 @@ def resolve_obs_groups(
     ``"teacher"``, ``"rnd_state"``) to the list of observation *groups* (keys of the environment's observation
     ``TensorDict``) concatenated to form its input, e.g. ``{"actor": ["policy"], "critic": ["policy", "privileged"]}``.
 
-    Every listed group must exist in ``obs``. A set named in ``default_sets`` but absent from ``obs_groups`` is filled
-    as RSL-RL 5.x does, with a warning:
+    Every set name must be one the learner reads (:data:`OBS_SETS`, ``default_sets`` or ``valid_sets``): RSL-RL 5.x
+    ignores an unknown name silently, so a typo (``"critc"``) or the pre-4.0 name ``"policy"`` would drop its groups;
+    here it is an error. Every listed group must exist in ``obs``. A set named in ``default_sets`` but absent from
+    ``obs_groups`` is filled as RSL-RL 5.x does, with a warning:
 
     1. with the group of the same name, if ``obs`` has one (e.g. a ``"critic"`` group for the ``"critic"`` set);
     2. otherwise with the ``"policy"`` group, if ``obs`` has one;
@@ -32,14 +41,17 @@ def resolve_obs_groups(
         obs_groups: Config mapping observation sets to lists of observation groups. May be empty (a warning is
             issued and every default set is filled by the rules above).
         default_sets: Observation sets the algorithm needs (e.g. ``["actor", "critic"]``).
+        valid_sets: Further set names a custom algorithm or extension reads (besides :data:`OBS_SETS` and
+            ``default_sets``).
 
     Returns:
         A new dict mapping every configured and every default set to a new list of group names.
 
     Raises:
         TypeError: If a set maps to a plain string instead of a list of group names.
-        ValueError: If a set maps to an empty list, names a group missing from ``obs`` (the message names the group,
-            the set and the available groups), or a default set cannot be filled.
+        ValueError: If a set name is unknown (the message lists the valid names), a set maps to an empty list, names a
+            group missing from ``obs`` (the message names the group, the set and the available groups), or a default
+            set cannot be filled.
     """
     available = list(obs.keys())
 
@@ -52,7 +64,14 @@ def resolve_obs_groups(
             f" groups: {available}.",
             stacklevel=2,
         )
+    known = list(dict.fromkeys([*OBS_SETS, *default_sets, *valid_sets]))
     for set_name, groups in obs_groups.items():
+        if set_name not in known:
+            hint = " 'policy' is the RSL-RL 3.x name of the actor's set: rename it 'actor'." * (set_name == "policy")
+            raise ValueError(
+                f"Unknown observation set '{set_name}' in 'obs_groups' (it maps to {groups!r}). Valid observation"
+                f" sets: {known}; 'obs_groups' maps these to observation groups of the env ({available}).{hint}"
+            )
         if isinstance(groups, str):
             raise TypeError(
                 f"Observation set '{set_name}' in 'obs_groups' must be a list of group names, got the string"

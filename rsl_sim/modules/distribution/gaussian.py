@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -15,6 +16,23 @@ STD_TYPES = ("scalar", "log")
 
 # Smallest standard deviation ever used, whatever the configured range
 MIN_STD = 1e-6
+
+
+def check_init_std(init_std: float, where: str) -> None:
+    """Refuse an initial std that is not a finite positive number.
+
+    Args:
+        init_std: The configured ``init_std``.
+        where: The distribution class, for the message.
+
+    Raises:
+        ValueError: If ``init_std`` is not a finite number > 0 (a bool, a string, zero, negative, NaN or Inf).
+    """
+    if isinstance(init_std, bool) or not isinstance(init_std, numbers.Real) or not (0 < init_std < math.inf):
+        raise ValueError(
+            f"{where}: 'init_std' (the initial standard deviation of the outputs, in scalar space for both std types)"
+            f" must be a finite number > 0, got {init_std!r}; RSL-RL's configs use e.g. 1.0."
+        )
 
 
 class GaussianDistribution(Distribution):
@@ -60,9 +78,11 @@ class GaussianDistribution(Distribution):
             reduction: Reduction of the log-probability: ``"sum"``, ``"mean"``, ``"prod"`` or ``"none"``.
 
         Raises:
-            ValueError: If ``std_type`` or ``reduction`` is not a valid choice, or the std bounds are empty.
+            ValueError: If ``std_type`` or ``reduction`` is not a valid choice, the std bounds are empty, or
+                ``init_std`` is not a finite number > 0.
         """
         super().__init__(output_dim, reduction=reduction)
+        check_init_std(init_std, type(self).__name__)
         self._init_std_bounds(std_type, std_range, clip_log_std, min_log_std, max_log_std)
 
         # The std parameter, in the space of std_type

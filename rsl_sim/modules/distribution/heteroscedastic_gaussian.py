@@ -9,7 +9,7 @@ from torch import nn
 from torch.distributions import Normal
 
 from .base import Distribution, last_linear_layer
-from .gaussian import GaussianDistribution
+from .gaussian import GaussianDistribution, check_init_std
 
 
 class HeteroscedasticGaussianDistribution(GaussianDistribution):
@@ -46,10 +46,12 @@ class HeteroscedasticGaussianDistribution(GaussianDistribution):
             reduction: Reduction of the log-probability: ``"sum"``, ``"mean"``, ``"prod"`` or ``"none"``.
 
         Raises:
-            ValueError: If ``std_type`` or ``reduction`` is not a valid choice, or the std bounds are empty.
+            ValueError: If ``std_type`` or ``reduction`` is not a valid choice, the std bounds are empty, or
+                ``init_std`` is not a finite number > 0.
         """
         # No std parameter: skip GaussianDistribution.__init__ and set up only the bounds
         Distribution.__init__(self, output_dim, reduction=reduction)
+        check_init_std(init_std, type(self).__name__)
         self._init_std_bounds(std_type, std_range, clip_log_std, min_log_std, max_log_std)
         self.init_std = init_std
         self._distribution: Normal | None = None
