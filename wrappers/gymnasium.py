@@ -16,6 +16,7 @@ from tensordict import TensorDict
 
 from rsl_sim.env import VecEnv
 
+from .gymnasium_state import get_vector_env_state, set_vector_env_state
 from .gymnasium_utils import (
     check_autoreset_mode,
     env_attr,
@@ -303,6 +304,46 @@ class GymnasiumVecEnvWrapper(VecEnv):
         """
         self.reset(seed=seed)
         return seed
+
+    def get_env_state(self) -> dict[str, Any]:
+        """The state a resumed run continues from: the env's and the wrapper's (counters, last observations).
+
+        The env's part comes from :func:`~rsl_sim.wrappers.gymnasium_state.get_vector_env_state`: the env's own
+        ``get_env_state()`` if it has one, else the attributes of classic-control sub-envs of a ``SyncVectorEnv``.
+
+        Returns:
+            Checkpoint data (tensors, numbers, strings, lists, dicts).
+
+        Raises:
+            NotImplementedError: If the env's state cannot be saved (the message says why).
+        """
+        return {
+            "env": get_vector_env_state(self.env),
+            "obs": {name: value.clone() for name, value in self._obs.items()},
+            "episode_length_buf": self._episode_length_buf.clone(),
+            "episode_steps": torch.from_numpy(self._episode_steps.copy()),
+            "episode_return": torch.from_numpy(self._episode_return.copy()),
+        }
+
+    def set_env_state(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`get_env_state` (saved by a wrapper around an env built the same way).
+
+        Raises:
+            NotImplementedError: If the env's state cannot be restored.
+            ValueError: If the state does not fit this env (kind, number of envs, observation groups).
+        """
+        obs = state["obs"]
+        if sorted(obs) != sorted(self._obs.keys()) or int(state["episode_length_buf"].shape[0]) != self.num_envs:
+            raise ValueError(
+                f"the saved state has groups {sorted(obs)} of {int(state['episode_length_buf'].shape[0])} envs, this"
+                f" env has {sorted(self._obs.keys())} of {self.num_envs}."
+            )
+        set_vector_env_state(self.env, state["env"])
+        groups = {name: value.to(self.device) for name, value in obs.items()}
+        self._obs = TensorDict(groups, batch_size=[self.num_envs], device=self.device)
+        self._episode_length_buf = state["episode_length_buf"].to(self.device).clone()
+        self._episode_steps = state["episode_steps"].numpy().copy()
+        self._episode_return = state["episode_return"].numpy().copy()
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         """Step every environment once; see the class docstring for the returned tensors and extras.

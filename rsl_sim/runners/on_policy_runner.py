@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import os
 import time
-from typing import TYPE_CHECKING
+import warnings
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -14,9 +15,11 @@ from rsl_sim.env.contract import VecEnvContract
 from rsl_sim.utils.callables import resolve_callable
 from rsl_sim.utils.checkpoint import load_checkpoint, save_checkpoint
 from rsl_sim.utils.distributed import init_process_group, read_launcher_env
+from rsl_sim.utils.interrupts import deferred_keyboard_interrupt
 from rsl_sim.utils.logger import Logger
-from rsl_sim.utils.nan_check import check_nan
+from rsl_sim.utils.nan_check import check_checkpoint, check_losses, check_nan, check_rollout
 
+from .resume_state import RESUME_STATE_KEY, capture_resume_state, restore_env_state, restore_learner_state
 from .runner_config import resolve_runner_config
 
 if TYPE_CHECKING:
@@ -79,6 +82,11 @@ class OnPolicyRunner:
         )
         self.current_learning_iteration = 0
         self._iteration_done = False  # whether current_learning_iteration names a finished iteration
+        self.last_checkpoint: str | None = None
+        """The checkpoint file written last (by :meth:`save`, also on Ctrl-C), or None."""
+        self._saved_iteration: int | None = None  # iteration of the last checkpoint written by learn
+        self._pending_resume_state: dict[str, Any] | None = None  # applied when learn continues a loaded run
+        self._warned_env_state = False
 
     @property
     def log_dir(self) -> str | None:
@@ -90,19 +98,41 @@ class OnPolicyRunner:
 
         A fresh runner starts at iteration 0; after :meth:`load` (or an earlier ``learn``) it continues with the
         iteration after the last finished one, so iteration numbers, checkpoint names and the learning rate carry on.
+        After :meth:`load` of a checkpoint written by :meth:`save`, the first call also restores the resume state
+        (random number generators, recurrent states, episode statistics, and the env's state when the env can take
+        it; see :mod:`rsl_sim.runners.resume_state`): ``learn(N)``, ``save``, ``load`` in a new process and
+        ``learn(N)`` then equal ``learn(2N)`` bit for bit on the CPU.
+
+        Ctrl-C (``KeyboardInterrupt``) never cuts an update in half: the interrupt is held back until the update and
+        its bookkeeping are done. Then, when the runner writes files, the last finished iteration is saved as
+        ``model_<it>.pt`` (unless it was just saved; :attr:`last_checkpoint` names the file) and the interrupt
+        propagates. Its resume state is the one at the interrupt: the rollout in progress is dropped.
 
         Args:
             num_learning_iterations: Number of iterations to run.
             init_at_random_ep_len: Write random integers in ``[0, max_episode_length)`` into
-                ``env.episode_length_buf`` first, so that time-outs do not all happen at the same step.
+                ``env.episode_length_buf`` first, so that time-outs do not all happen at the same step (not when a
+                resumed env got its saved episode lengths back).
 
         Raises:
-            NonFiniteEnvOutputError: (a ``ValueError``) if ``check_for_nan`` is on and the env returns NaN/Inf; the
-                checkpoints written so far are complete and untouched.
+            NonFiniteEnvOutputError: (a ``ValueError``) if ``check_for_nan`` is on and the env returns NaN/Inf
+                (observations, ``extras["final_observation"]``, rewards, dones).
+            NonFiniteTrainingError: (a ``ValueError``) if ``check_for_nan`` is on and the rollout's values, actions,
+                returns or advantages hold NaN/Inf, if a loss is NaN/Inf, or if a checkpoint would hold NaN/Inf. In
+                every case the checkpoints written so far are complete and untouched, the newest one is the last
+                with finite values.
         """
-        # Spread the episode starts
-        if init_at_random_ep_len:
+        # Continue a loaded run: the env's saved state, then (after any draw for the episode lengths) the learner's
+        resume, self._pending_resume_state = self._pending_resume_state, None
+        if resume is not None and self.is_distributed and self.gpu_global_rank != 0:
+            resume = None  # rank 0's generators and env: the other ranks keep their own streams
+        env_restored = resume is not None and restore_env_state(
+            self.env, resume.get("env"), resume.get("env_missing_reason")
+        )
+        if init_at_random_ep_len and not env_restored:
             self._randomize_episode_lengths()
+        if resume is not None:
+            restore_learner_state(self, resume)
 
         # Prepare: observations, train mode, identical parameters on every GPU, writer
         obs = self.env.get_observations()
@@ -113,6 +143,8 @@ class OnPolicyRunner:
             self.alg.broadcast_parameters()
         self.logger.init_logging_writer()
         rnd_used = bool(self.cfg["algorithm"].get("rnd_cfg"))
+        check_for_nan = self.cfg["check_for_nan"]
+        self.alg.storage.clear()  # a rollout cut off by an earlier interrupt is dropped
 
         start_it = self.current_learning_iteration + int(self._iteration_done)
         total_it = start_it + num_learning_iterations
@@ -125,21 +157,25 @@ class OnPolicyRunner:
                         actions = self.alg.act(obs)
                         obs, rewards, dones, extras = self.env.step(actions.to(self.env.device))
                         self.env_contract.check_step(obs, rewards, dones, extras)
-                        if self.cfg["check_for_nan"]:
-                            check_nan(obs, rewards, dones, iteration=it)
+                        if check_for_nan:
+                            check_nan(obs, rewards, dones, iteration=it, extras=extras)
                         obs, rewards, dones = obs.to(self.device), rewards.to(self.device), dones.to(self.device)
                         self.alg.process_env_step(obs, rewards, dones, extras)
                         intrinsic_rewards = self.alg.intrinsic_rewards if rnd_used else None
                         self.logger.process_env_step(rewards, dones, extras, intrinsic_rewards)
                     self.alg.compute_returns(obs)
+                if check_for_nan:
+                    check_rollout(self.alg.storage, iteration=it)
                 collect_time = time.perf_counter() - start
 
-                # Update the policy
+                # Update the policy (Ctrl-C waits until the update is complete)
                 start = time.perf_counter()
-                loss_dict = self.alg.update()
+                with deferred_keyboard_interrupt():
+                    loss_dict = self.alg.update()
+                    check_losses(loss_dict, iteration=it)
+                    self.current_learning_iteration = it
+                    self._iteration_done = True
                 learn_time = time.perf_counter() - start
-                self.current_learning_iteration = it
-                self._iteration_done = True
 
                 # Log and checkpoint
                 self.logger.log(
@@ -156,6 +192,10 @@ class OnPolicyRunner:
                 is_last = it == total_it - 1
                 if self.logger.writer is not None and (it % self.cfg["save_interval"] == 0 or is_last):
                     self.save(os.path.join(self.log_dir, f"model_{it}.pt"))
+                    self._saved_iteration = it
+        except KeyboardInterrupt:
+            self._save_on_interrupt()
+            raise
         finally:
             self.logger.stop_logging_writer()
 
@@ -163,17 +203,31 @@ class OnPolicyRunner:
         """Write a checkpoint atomically (a crash mid-write leaves the previous file at ``path`` intact).
 
         Layout (RSL-RL 5.x): the algorithm's state dicts (``actor_state_dict``, ``critic_state_dict``,
-        ``optimizer_state_dict``, ...), ``iter`` (the last finished iteration) and ``infos``. Random number generator
-        states are not stored.
+        ``optimizer_state_dict``, ...), ``iter`` (the last finished iteration) and ``infos``; plus ``resume_state``
+        (random number generator states, recurrent states, episode statistics and the env's state, see
+        :mod:`rsl_sim.runners.resume_state`), which RSL-RL ignores. An env without ``get_env_state()`` is warned
+        about once: its checkpoints restore the learner only.
 
         Args:
             path: Destination file, e.g. ``<log_dir>/model_100.pt``.
             infos: Any picklable extra data stored under ``infos``.
         """
         data = self.alg.save()
+        check_checkpoint(data, iteration=self.current_learning_iteration)
         data["iter"] = self.current_learning_iteration
         data["infos"] = infos
+        data[RESUME_STATE_KEY] = capture_resume_state(self)
+        if data[RESUME_STATE_KEY]["env"] is None and not self._warned_env_state:
+            self._warned_env_state = True
+            warnings.warn(
+                f"The env's state is not saved with the checkpoints ({data[RESUME_STATE_KEY]['env_missing_reason']}):"
+                " resuming restores the learner exactly, but the env restarts from its reset. Implement"
+                " get_env_state()/set_env_state() on the env (see rsl_sim.env.VecEnv) for resumes that continue the"
+                " same run.",
+                stacklevel=2,
+            )
         save_checkpoint(data, path)
+        self.last_checkpoint = path
         self.logger.save_model(path, self.current_learning_iteration)
 
     def load(
@@ -190,6 +244,9 @@ class OnPolicyRunner:
             strict: Whether the model state dicts must match exactly.
             map_location: Device to map the stored tensors to.
 
+        When the iteration is loaded (``load_cfg`` None or with ``"iteration"``), the checkpoint's resume state is
+        kept and applied by the next :meth:`learn` (inference, export and evaluation after ``load`` do not see it).
+
         Returns:
             The ``infos`` stored with the checkpoint.
 
@@ -200,6 +257,8 @@ class OnPolicyRunner:
         if self.alg.load(data, load_cfg, strict):
             self.current_learning_iteration = data["iter"]
             self._iteration_done = True
+            self._saved_iteration = data["iter"]
+            self._pending_resume_state = data.get(RESUME_STATE_KEY)
         return data.get("infos")
 
     def get_inference_policy(self, device: str | None = None) -> torch.nn.Module:
@@ -246,6 +305,26 @@ class OnPolicyRunner:
         """Standard deviation of the policy's action distribution, or None for a deterministic policy."""
         policy = self.alg.get_policy()
         return policy.output_std if getattr(policy, "distribution", None) is not None else None
+
+    def _save_on_interrupt(self) -> None:
+        """On Ctrl-C: save the last finished iteration as ``model_<it>.pt`` unless it is saved already.
+
+        Only when the runner writes files and some iteration has finished. A checkpoint that would hold non-finite
+        values is not written (a warning says so).
+        """
+        if self.logger.writer is None or not self._iteration_done:
+            return
+        it = self.current_learning_iteration
+        path = os.path.join(self.log_dir, f"model_{it}.pt")
+        if self._saved_iteration == it and os.path.isfile(path):
+            self.last_checkpoint = path
+            return
+        try:
+            self.save(path)
+        except ValueError as error:
+            warnings.warn(f"Interrupted; the last finished iteration {it} is not saved: {error}", stacklevel=2)
+            return
+        self._saved_iteration = it
 
     def _randomize_episode_lengths(self) -> None:
         """Draw ``env.episode_length_buf`` uniformly from ``[0, max_episode_length)`` (per env for tensor limits)."""

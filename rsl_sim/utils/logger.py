@@ -74,6 +74,31 @@ class EpisodeStatistics:
             self._extrinsic_sum[done_ids] = 0.0
             self._intrinsic_sum[done_ids] = 0.0
 
+    def state_dict(self) -> dict[str, Any]:
+        """The windows (lists of floats) and the running per-environment sums (tensors ``[num_envs]``)."""
+        return {
+            "returns": list(self.returns),
+            "lengths": list(self.lengths),
+            "extrinsic_returns": list(self.extrinsic_returns),
+            "intrinsic_returns": list(self.intrinsic_returns),
+            "return_sum": self._return_sum.clone(),
+            "length": self._length.clone(),
+            "extrinsic_sum": self._extrinsic_sum.clone(),
+            "intrinsic_sum": self._intrinsic_sum.clone(),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict`; running sums of another number of environments are left at zero."""
+        for name in ("returns", "lengths", "extrinsic_returns", "intrinsic_returns"):
+            window = getattr(self, name)
+            window.clear()
+            window.extend(float(value) for value in state.get(name, []))
+        for name in ("return_sum", "length", "extrinsic_sum", "intrinsic_sum"):
+            current = getattr(self, f"_{name}")
+            saved = state.get(name)
+            if isinstance(saved, torch.Tensor) and saved.shape == current.shape:
+                current.copy_(saved)
+
 
 class Logger:
     """Collects what happens during training and writes it out, with RSL-RL 5.x's tags and call signatures.
@@ -257,6 +282,16 @@ class Logger:
         summary["lr"] = f"{learning_rate:.2e}"
         self.console.report(it, iteration_time, summary)
         self.ep_extras.clear()
+
+    def state_dict(self) -> dict[str, Any]:
+        """What the logged curves continue from after a resume: episode statistics, total steps and time."""
+        return {"episodes": self.episodes.state_dict(), "tot_timesteps": self.tot_timesteps, "tot_time": self.tot_time}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict` (e.g. from a checkpoint's resume state)."""
+        self.episodes.load_state_dict(state.get("episodes", {}))
+        self.tot_timesteps = int(state.get("tot_timesteps", 0))
+        self.tot_time = float(state.get("tot_time", 0.0))
 
     def save_model(self, path: str, it: int) -> None:
         """Hand a written checkpoint to the writer (uploaded by external services, ignored by TensorBoard)."""

@@ -1,0 +1,188 @@
+"""Resume is the same run: learn(N), save, new process, load, learn(N) equals learn(2N) bit for bit on the CPU.
+
+Pendulum-v1 (gymnasium's classic-control env through the gymnasium wrapper, its state saved from the sub-envs'
+attributes) with an MLP and a GRU policy; a foreign env that cannot save its state (the learner is restored, a
+warning says what differs); random number generator states round trip through a weights-only load. The Go2 task's
+resume test is in ``test_go2_resume.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rsl_sim.cli.agent_config import set_seed
+from rsl_sim.cli.default_agent import default_ppo_cfg
+from rsl_sim.runners import OnPolicyRunner
+from rsl_sim.utils.rng_state import get_rng_states, set_rng_states
+from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+NUM_ENVS = 8
+HALF = 3  # iterations before and after the checkpoint
+
+
+def pendulum_cfg(recurrent: bool) -> dict:
+    """A small PPO config for Pendulum-v1 (24 steps per iteration, 2 epochs of 2 mini-batches)."""
+    cfg = default_ppo_cfg("Pendulum-v1")
+    cfg.update(num_steps_per_env=24, save_interval=100, device="cpu")
+    for model in ("actor", "critic"):
+        cfg[model]["hidden_dims"] = [32, 32]
+        if recurrent:
+            cfg[model].update(class_name="RNNModel", rnn_type="gru", rnn_hidden_dim=16, rnn_num_layers=1)
+    cfg["algorithm"].update(num_learning_epochs=2, num_mini_batches=2)
+    return cfg
+
+
+def pendulum_runner(recurrent: bool, seed: int, log_dir: str | None) -> OnPolicyRunner:
+    """Seed the process, build 8 Pendulum envs (seeded reset) and a runner."""
+    set_seed(seed)
+    env = GymnasiumVecEnvWrapper.from_id("Pendulum-v1", num_envs=NUM_ENVS, seed=seed, device="cpu")
+    return OnPolicyRunner(env, pendulum_cfg(recurrent), log_dir=log_dir, device="cpu")
+
+
+def train_first_half(recurrent: bool, log_dir: str) -> None:
+    """Run in a subprocess: seed 0, ``learn(HALF)`` with random episode starts; the last iteration is saved."""
+    torch.set_num_threads(1)
+    runner = pendulum_runner(recurrent, seed=0, log_dir=log_dir)
+    runner.learn(HALF, init_at_random_ep_len=True)
+
+
+def run_in_subprocess(function: str, *args: object) -> None:
+    """Call ``test_resume.<function>(*args)`` in a fresh Python process."""
+    code = f"import sys; sys.path.insert(0, {TESTS_DIR!r}); import test_resume; test_resume.{function}(*{args!r})"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def learner_state(runner: OnPolicyRunner) -> dict[str, torch.Tensor]:
+    """Every parameter, buffer and optimizer state tensor, by name."""
+    state = {f"actor.{k}": v for k, v in runner.alg.get_policy().state_dict().items()}
+    state.update({f"critic.{k}": v for k, v in runner.alg.critic.state_dict().items()})
+    optimizer = runner.alg.optimizer.state_dict()
+    for index, entry in optimizer["state"].items():
+        state.update({f"optimizer.{index}.{k}": v for k, v in entry.items() if isinstance(v, torch.Tensor)})
+    return {key: value.clone() for key, value in state.items()}
+
+
+def assert_bit_identical(a: OnPolicyRunner, b: OnPolicyRunner) -> None:
+    state_a, state_b = learner_state(a), learner_state(b)
+    assert state_a.keys() == state_b.keys()
+    differing = [key for key in state_a if not torch.equal(state_a[key], state_b[key])]
+    assert not differing, f"differ: {differing[:5]}"
+    assert a.alg.learning_rate == b.alg.learning_rate
+    assert a.current_learning_iteration == b.current_learning_iteration
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("recurrent", [False, True], ids=["mlp", "gru"])
+def test_pendulum_resume_in_new_process_equals_uninterrupted_run(tmp_path, recurrent):
+    # The uninterrupted run: learn(2 * HALF) in one call
+    reference = pendulum_runner(recurrent, seed=0, log_dir=None)
+    reference.learn(2 * HALF, init_at_random_ep_len=True)
+
+    # learn(HALF) and save in another process; here, differently seeded objects load it and continue
+    run_in_subprocess("train_first_half", recurrent, str(tmp_path / "first"))
+    resumed = pendulum_runner(recurrent, seed=123, log_dir=str(tmp_path / "second"))
+    resumed.load(str(tmp_path / "first" / f"model_{HALF - 1}.pt"))
+    resumed.learn(HALF, init_at_random_ep_len=True)
+
+    assert_bit_identical(reference, resumed)
+    # The episode statistics carried over too (same finished episodes in the window)
+    assert list(resumed.logger.episodes.returns) == list(reference.logger.episodes.returns)
+    assert os.path.isfile(tmp_path / "second" / f"model_{2 * HALF - 1}.pt")
+
+
+def test_checkpoint_holds_plain_data_only(tmp_path):
+    runner = pendulum_runner(False, seed=0, log_dir=str(tmp_path))
+    runner.learn(1)
+    data = torch.load(tmp_path / "model_0.pt", weights_only=True)
+    resume = data["resume_state"]
+    assert set(resume) >= {"rng", "hidden_states", "statistics", "env"}
+    assert resume["env"]["env"]["kind"] == "classic_control" and len(resume["env"]["env"]["sub_envs"]) == NUM_ENVS
+
+
+def test_rng_states_round_trip_through_weights_only_load(tmp_path):
+    import random
+
+    import numpy as np
+
+    states = get_rng_states()
+    expected = (torch.rand(3), np.random.rand(3), random.random())
+    torch.save(states, tmp_path / "rng.pt")
+    torch.rand(7), np.random.rand(5), random.random()  # move every stream on
+    set_rng_states(torch.load(tmp_path / "rng.pt", weights_only=True))
+    assert torch.equal(torch.rand(3), expected[0])
+    assert np.array_equal(np.random.rand(3), expected[1])
+    assert random.random() == expected[2]
+
+
+class ForeignEnv(GymnasiumVecEnvWrapper):
+    """A gymnasium env whose state cannot be saved: Pendulum under a wrapper with state of its own."""
+
+    @classmethod
+    def build(cls, seed: int) -> ForeignEnv:
+        import gymnasium as gym
+
+        return cls.from_id(
+            "Pendulum-v1", num_envs=NUM_ENVS, seed=seed, wrappers=[gym.wrappers.NormalizeReward], device="cpu"
+        )
+
+
+def foreign_runner(seed: int, log_dir: str | None) -> OnPolicyRunner:
+    """Process seeded with ``seed``; the env always with seed 0."""
+    set_seed(seed)
+    return OnPolicyRunner(ForeignEnv.build(0), pendulum_cfg(False), log_dir=log_dir, device="cpu")
+
+
+def record_rng_at_first_act(runner: OnPolicyRunner) -> list[torch.Tensor]:
+    """Wrap ``runner.alg.act`` to record the torch generator state at its first call."""
+    recorded: list[torch.Tensor] = []
+    act = runner.alg.act
+
+    def recording_act(obs):
+        if not recorded:
+            recorded.append(torch.get_rng_state())
+        return act(obs)
+
+    runner.alg.act = recording_act
+    return recorded
+
+
+def test_foreign_env_restores_the_learner_and_warns(tmp_path):
+    # Saving warns once that the env's state is not in the checkpoints, naming the reason
+    runner = foreign_runner(seed=0, log_dir=str(tmp_path / "first"))
+    with pytest.warns(UserWarning, match="NormalizeReward") as record:
+        runner.learn(2)
+    assert sum("not saved with the checkpoints" in str(w.message) for w in record) == 1
+    checkpoint = str(tmp_path / "first" / "model_1.pt")
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["resume_state"]["env"] is None
+
+    # Two differently seeded processes that resume: a warning says what differs; the learner continues identically
+    resumed = []
+    for seed in (5, 77):
+        other = foreign_runner(seed=seed, log_dir=None)
+        other.load(checkpoint)
+        assert other.current_learning_iteration == 1
+        torch.testing.assert_close(learner_state(other), learner_state(runner), rtol=0, atol=0)
+        first_rng = record_rng_at_first_act(other)
+        with pytest.warns(UserWarning, match="Resuming without the env's state"):
+            other.learn(1)
+        # the learner's random stream continues where the checkpoint left it
+        assert torch.equal(first_rng[0], saved["resume_state"]["rng"]["torch"])
+        resumed.append(other)
+    # Same checkpoint, same env seed: identical runs, whatever the resuming process' own seed
+    assert_bit_identical(resumed[0], resumed[1])
+    assert resumed[0].current_learning_iteration == 2
