@@ -1,8 +1,8 @@
 """Robot asset configurations as data: where the model lives, how it starts and how its joints are driven.
 
-The fields follow Isaac Lab's ``ArticulationCfg`` / ``DCMotorCfg`` (names, units, meaning) so that a robot set up for
-Isaac Lab reads the same here. Joint-valued fields are dicts from regular expressions (full match) over joint names to
-values, resolved with :func:`resolve_joint_values`.
+The fields follow Isaac Lab's ``ArticulationCfg`` / ``DCMotorCfg`` / ``ImplicitActuatorCfg`` (names, units, meaning)
+so that a robot set up for Isaac Lab reads the same here. Joint-valued fields are dicts from regular expressions (full
+match) over joint names to values, resolved with :func:`resolve_joint_values`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,35 @@ class DCMotorCfg:
 
 
 @dataclass
+class ImplicitActuatorCfg:
+    """A group of joints driven by a PD controller inside the physics solver (Isaac Lab's ``ImplicitActuatorCfg``).
+
+    The torque ``stiffness * (q_target - q) - damping * qd``, clipped to ``+-effort_limit``, is computed by the
+    physics engine at every physics step with the damping term integrated implicitly (MuJoCo's ``position``
+    actuator with ``kv`` under the ``implicitfast`` integrator), which keeps stiff drives on light links stable at the
+    task's time step. Units: N m, rad, rad/s.
+
+    Attributes:
+        joint_names_expr: Regular expressions selecting the joints of this group.
+        stiffness: Proportional gain [N m / rad], a number or a joint-regex dict.
+        damping: Derivative gain [N m s / rad], a number or a joint-regex dict.
+        effort_limit: Torque limit [N m] (Isaac Lab's ``joint_effort_limit``).
+        velocity_limit: Joint speed limit [rad/s] used to clip reset velocities (Isaac Lab's ``joint_velocity_limit``;
+            infinite by default: the drive itself has no torque-speed curve).
+        friction: Joint Coulomb friction [N m] (MuJoCo ``frictionloss``).
+        armature: Reflected rotor inertia [kg m^2]; None keeps the model file's value.
+    """
+
+    joint_names_expr: tuple[str, ...] = (".*",)
+    stiffness: float | dict[str, float] = 0.0
+    damping: float | dict[str, float] = 0.0
+    effort_limit: float | dict[str, float] = 0.0
+    velocity_limit: float | dict[str, float] = float("inf")
+    friction: float | dict[str, float] = 0.0
+    armature: float | dict[str, float] | None = None
+
+
+@dataclass
 class RobotAssetCfg:
     """A floating-base robot read from an MJCF file.
 
@@ -70,7 +99,7 @@ class RobotAssetCfg:
     init_joint_pos: dict[str, float] = field(default_factory=lambda: {".*": 0.0})
     init_joint_vel: dict[str, float] = field(default_factory=lambda: {".*": 0.0})
     soft_joint_pos_limit_factor: float = 1.0
-    actuators: dict[str, DCMotorCfg] = field(default_factory=dict)
+    actuators: dict[str, DCMotorCfg | ImplicitActuatorCfg] = field(default_factory=dict)
     joint_damping: float = 0.0
 
 

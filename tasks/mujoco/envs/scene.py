@@ -10,6 +10,8 @@ Physics choices (documented in the task README and the env docstring):
   ``motorconst`` ``K = 1``, ``resistance`` ``R = v_max / tau_stall`` and a drive-voltage limit ``v_max`` it applies
   ``clip(kp (q* - q) - kd qd, tau_stall (-1 - qd / v_max), tau_stall (1 - qd / v_max))`` clipped to
   ``+-effort_limit`` at every physics step: exactly Isaac Lab's ``DCMotor`` model, computed inside the C step.
+  Implicit groups (Isaac Lab's ``ImplicitActuator``) get a ``position`` actuator (``kp``, ``kv``, force range
+  ``+-effort_limit``): the PD force is computed in the step and ``implicitfast`` integrates its damping implicitly.
 - Contacts: explicit ``<pair>`` contacts between the ground and each robot collision geom (no self-collisions, as
   Isaac Lab's Go2 disables them); automatic collision detection is off (``contype = conaffinity = 0``), which skips
   MuJoCo's broad phase. Per-env friction lives in ``pair_friction``.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from rsl_sim.tasks.assets.robot_cfg import RobotAssetCfg, resolve_joint_values, resolve_names
+from rsl_sim.tasks.assets.robot_cfg import ImplicitActuatorCfg, RobotAssetCfg, resolve_joint_values, resolve_names
 from rsl_sim.tasks.mujoco.managers.term_cfg import PhysicsCfg, TerrainCfg
 from rsl_sim.tasks.mujoco.terrain import TerrainGenerator
 
@@ -190,8 +192,9 @@ def actuator_parameters(robot: RobotAssetCfg) -> dict[str, np.ndarray]:
         robot: The robot asset config.
 
     Returns:
-        ``stiffness``, ``damping``, ``effort_limit``, ``saturation_effort``, ``velocity_limit``, ``friction`` and
-        ``armature`` (NaN: keep the model's), each ``[num_joints]``.
+        ``stiffness``, ``damping``, ``effort_limit``, ``saturation_effort`` (NaN for implicit drives),
+        ``velocity_limit``, ``friction``, ``armature`` (NaN: keep the model's) and ``implicit`` (1.0 where the joint's
+        group is an :class:`~rsl_sim.tasks.assets.robot_cfg.ImplicitActuatorCfg`), each ``[num_joints]``.
 
     Raises:
         ValueError: If a joint is in no group or in two groups, or a pattern matches no joint.
@@ -201,6 +204,7 @@ def actuator_parameters(robot: RobotAssetCfg) -> dict[str, np.ndarray]:
         raise ValueError("robot.actuators is empty: every joint needs an actuator group.")
     fields = ("stiffness", "damping", "effort_limit", "saturation_effort", "velocity_limit", "friction", "armature")
     values = {name: np.full(len(joint_names), np.nan) for name in fields}
+    values["implicit"] = np.zeros(len(joint_names))
     owner: list[str | None] = [None] * len(joint_names)
     for group_name, group in robot.actuators.items():
         patterns = {pattern: 1.0 for pattern in group.joint_names_expr}
@@ -209,8 +213,9 @@ def actuator_parameters(robot: RobotAssetCfg) -> dict[str, np.ndarray]:
             if owner[i] is not None:
                 raise ValueError(f"Joint {joint_names[i]!r} is in actuator groups {owner[i]!r} and {group_name!r}.")
             owner[i] = group_name
+        values["implicit"][members] = float(isinstance(group, ImplicitActuatorCfg))
         for name in fields:
-            value = getattr(group, name)
+            value = getattr(group, name, None)
             if value is None:
                 continue
             resolved = resolve_joint_values(value, joint_names, key=f"actuators.{group_name}.{name}", required=False)
@@ -221,7 +226,11 @@ def actuator_parameters(robot: RobotAssetCfg) -> dict[str, np.ndarray]:
 
 
 def _set_joints_and_actuators(spec: mujoco.MjSpec, robot: RobotAssetCfg) -> None:
-    """Set joint friction/damping/armature and add one DC-motor actuator per joint (Isaac Lab's ``DCMotor``)."""
+    """Set joint friction/damping/armature and add one actuator per joint.
+
+    A DC-motor group gets MuJoCo's ``dcmotor`` actuator (Isaac Lab's ``DCMotor``); an implicit group a ``position``
+    actuator with ``kp``, ``kv`` and a force range of ``+-effort_limit`` (Isaac Lab's ``ImplicitActuator``).
+    """
     joint_names = list(robot.joint_names)
     model_joints = {j.name for j in spec.joints if j.type == mujoco.mjtJoint.mjJNT_HINGE}
     missing = [name for name in joint_names if name not in model_joints]
@@ -240,6 +249,9 @@ def _set_joints_and_actuators(spec: mujoco.MjSpec, robot: RobotAssetCfg) -> None
     # DC motors: K = 1, R = v_max / tau_stall, drive voltage limited to v_max, PD gains in torque space
     for i, name in enumerate(joint_names):
         kp, kd = float(values["stiffness"][i]), float(values["damping"][i])
+        if values["implicit"][i]:
+            _add_implicit_actuator(spec, name, kp, kd, float(values["effort_limit"][i]))
+            continue
         effort, stall, speed = (float(values[k][i]) for k in ("effort_limit", "saturation_effort", "velocity_limit"))
         if min(effort, stall, speed) <= 0.0:
             raise ValueError(
@@ -256,6 +268,20 @@ def _set_joints_and_actuators(spec: mujoco.MjSpec, robot: RobotAssetCfg) -> None
             ctrlspec=_DCMOTOR_INPUT_POS,
         )
         actuator.ctrllimited = 0
+
+
+def _add_implicit_actuator(spec: mujoco.MjSpec, name: str, kp: float, kd: float, effort: float) -> None:
+    """Add a position actuator (PD in the solver, damping implicit) clipped to ``+-effort``."""
+    if kp < 0.0 or kd < 0.0 or effort <= 0.0:
+        raise ValueError(
+            f"Joint {name!r}: an implicit actuator needs stiffness >= 0, damping >= 0 and effort_limit > 0, got "
+            f"{kp}, {kd}, {effort}."
+        )
+    actuator = spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
+    actuator.set_to_position(kp=kp, kv=kd)
+    actuator.ctrllimited = 0
+    actuator.forcelimited = 1
+    actuator.forcerange = [-effort, effort]
 
 
 def _add_ground(
