@@ -203,7 +203,11 @@ def _learn(job: TrainJob, request: EnvRequest, log_dir: str, load_path: str | No
         try:
             runner.learn(iterations, init_at_random_ep_len=bool(cfg.get("init_at_random_ep_len", False)))
         except KeyboardInterrupt:
-            info(f"interrupted; the checkpoints written so far are in {log_dir}")
+            # The runner saved the last finished iteration (see OnPolicyRunner.learn)
+            if runner.last_checkpoint is not None:
+                info(f"interrupted; iteration {runner.current_learning_iteration} is saved in {runner.last_checkpoint}")
+            else:
+                info(f"interrupted before the first iteration finished; nothing saved in {log_dir}")
             raise
         finally:
             if video:
