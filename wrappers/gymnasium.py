@@ -23,6 +23,7 @@ from .gymnasium_utils import (
     env_log_arrays,
     final_obs_rows,
     find_time_limit_wrapper,
+    group_format,
     observation_groups,
     supported_autoreset_mode,
 )
@@ -37,8 +38,12 @@ class GymnasiumVecEnvWrapper(VecEnv):
     """Present a gymnasium vector environment as an rsl_sim :class:`~rsl_sim.env.VecEnv`.
 
     Observations: a ``Box`` observation space becomes the group ``"policy"``; a ``Dict`` space of ``Box`` entries
-    becomes one group per key, names unchanged. Floating-point observations are converted to float32; integer and
-    bool observations (e.g. ``uint8`` images) keep their dtype. Everything returned lives on ``device``.
+    becomes one group per key, names unchanged. Every group is float32, except ``uint8`` images, which stay ``uint8``
+    (the CNN models scale them to ``[0, 1]``): floating-point, integer and bool Boxes are converted, values unchanged.
+    A 3-D Box is an image: gymnasium's channels-last ``H x W x C`` becomes ``[N, C, H, W]`` as the CNN models expect
+    (as rsl_sim's Isaac Lab wrapper does with camera groups); a space whose first dimension is smaller than its last
+    (``C x H x W``) is kept as it is. See :func:`~rsl_sim.wrappers.gymnasium_utils.group_format`. Everything returned
+    lives on ``device``; ``single_observation_space`` stays the env's own.
 
     Step results (``N = num_envs``): rewards float32 ``[N]``; ``dones`` ``torch.long`` ``[N]`` (1 where
     ``terminated | truncated``, as Isaac Lab's RSL-RL wrapper); ``extras`` holds
@@ -125,8 +130,14 @@ class GymnasiumVecEnvWrapper(VecEnv):
             )
             self._action_space = gym.vector.utils.batch_space(self._single_action_space, self.num_envs)
 
-        # Observations: group names from the space
+        # Observations: group names from the space, and each group's dtype and layout (images become channels-first)
         self._obs_groups = observation_groups(env.single_observation_space)
+        space = env.single_observation_space
+        self._group_formats = (
+            {POLICY_GROUP: group_format(space)}
+            if self._obs_groups is None
+            else {key: group_format(space[key]) for key in self._obs_groups}
+        )
 
         # Episode time limit, step duration and configuration
         self.max_episode_length = max_episode_length if max_episode_length is not None else self._find_time_limit()
@@ -414,18 +425,13 @@ class GymnasiumVecEnvWrapper(VecEnv):
         self.env.close()
 
     # Helpers
-    def _to_tensor(self, array: Any) -> torch.Tensor:
-        """Copy a numpy array to ``device``: floating types become float32, other dtypes are kept."""
-        tensor = torch.as_tensor(np.ascontiguousarray(array))
-        dtype = torch.float32 if tensor.is_floating_point() else tensor.dtype
-        return tensor.to(device=self.device, dtype=dtype, copy=True)
-
     def _to_tensordict(self, obs: Any) -> TensorDict:
         """Turn a batched gymnasium observation (array or dict of arrays) into a TensorDict of groups ``[N]``."""
+        formats = self._group_formats
         if self._obs_groups is None:
-            groups = {POLICY_GROUP: self._to_tensor(obs)}
+            groups = {POLICY_GROUP: formats[POLICY_GROUP].to_tensor(obs, self.device)}
         else:
-            groups = {key: self._to_tensor(obs[key]) for key in self._obs_groups}
+            groups = {key: formats[key].to_tensor(obs[key], self.device) for key in self._obs_groups}
         return TensorDict(groups, batch_size=[len(next(iter(groups.values())))], device=self.device)
 
     def _forward_env_log(self, infos: dict) -> dict:

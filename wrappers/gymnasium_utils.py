@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.wrappers import TimeLimit
 
 __all__ = [
     "SUPPORTED_AUTORESET_MODES",
+    "GroupFormat",
     "check_autoreset_mode",
     "env_attr",
     "env_log_arrays",
     "final_obs_rows",
     "find_time_limit_wrapper",
+    "group_format",
     "observation_groups",
     "supported_autoreset_mode",
 ]
@@ -65,6 +69,50 @@ def observation_groups(space: gym.Space) -> list[str] | None:
             return list(space.spaces.keys())
         raise ValueError(f"Dict observation entries must be Box spaces, got {bad} in {space}.")
     raise ValueError(f"Observation space must be Box or Dict of Box, got {space} ({type(space).__name__}).")
+
+
+@dataclass(frozen=True)
+class GroupFormat:
+    """How the batched observations of one ``Box`` become the tensor of an observation group.
+
+    Attributes:
+        dtype: Torch dtype of the group: ``float32``, or ``uint8`` for ``uint8`` images.
+        channels_last: Whether the space is an ``H x W x C`` image whose batch ``[N, H, W, C]`` is permuted to
+            ``[N, C, H, W]`` (the layout of the CNN models).
+    """
+
+    dtype: torch.dtype
+    channels_last: bool
+
+    def to_tensor(self, array: Any, device: torch.device) -> torch.Tensor:
+        """Copy a batched observation array ``[N, *shape]`` to a contiguous tensor of this format on ``device``."""
+        tensor = torch.as_tensor(np.ascontiguousarray(array))
+        if self.channels_last:
+            tensor = tensor.permute(0, 3, 1, 2)
+        return tensor.to(device=device, dtype=self.dtype, copy=True, memory_format=torch.contiguous_format)
+
+
+def group_format(space: gym.spaces.Box) -> GroupFormat:
+    """Decide the dtype and layout of the observation group made from the ``Box`` space ``name``.
+
+    - A 3-D Box is an image. gymnasium images are channels-last (``H x W x C``, e.g. ``16 x 16 x 3``); the group
+      becomes channels-first ``[N, C, H, W]``, as the CNN models (and RSL-RL's) expect. A space whose first dimension
+      is smaller than its last (``3 x 16 x 16``) is taken as already channels-first and kept. ``uint8`` images stay
+      ``uint8`` (the CNN models scale them to ``[0, 1]``); other images become ``float32`` with their values unchanged.
+    - Any other floating-point, integer or bool Box becomes ``float32`` (the models' dtype), values unchanged: integer
+      features such as counters or one-hot vectors are read as numbers (exact up to 2^24).
+
+    Args:
+        space: The Box space of one environment.
+
+    Returns:
+        The group's format (gymnasium Boxes are floating-point, integer or bool; it refuses other dtypes itself).
+    """
+    dtype = np.dtype(space.dtype)
+    if len(space.shape) == 3:
+        channels_last = space.shape[0] >= space.shape[-1]
+        return GroupFormat(torch.uint8 if dtype == np.uint8 else torch.float32, channels_last)
+    return GroupFormat(torch.float32, False)
 
 
 def env_attr(env: VectorEnv, name: str) -> Any:
