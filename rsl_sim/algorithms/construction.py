@@ -7,16 +7,23 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tensordict import TensorDict
+from torch import nn
 
 from rsl_sim.algorithms.config import ALGORITHM_CFG_KEYS, check_unknown_keys
 from rsl_sim.extensions import resolve_rnd_config, resolve_symmetry_config
 from rsl_sim.storage import RolloutStorage
-from rsl_sim.utils import resolve_class, resolve_obs_groups
+from rsl_sim.utils import class_with_method, resolve_class, resolve_obs_groups, subclass_of
 
 if TYPE_CHECKING:
     from rsl_sim.env import VecEnv
 
-__all__ = ["construct_actor_critic"]
+__all__ = ["ALGORITHM_KIND", "MODEL_KIND", "construct_actor_critic"]
+
+ALGORITHM_KIND = class_with_method("construct_algorithm", "an algorithm such as PPO or Distillation")
+"""What ``algorithm.class_name`` must name."""
+
+MODEL_KIND = subclass_of(nn.Module, "a model such as MLPModel, RNNModel or CNNModel")
+"""What the ``class_name`` of a model entry (``actor``, ``critic``, ``student``, ``teacher``) must name."""
 
 
 def construct_actor_critic(obs: TensorDict, env: VecEnv, cfg: dict, device: str, argument_names: Iterable[str]) -> Any:
@@ -47,11 +54,11 @@ def construct_actor_critic(obs: TensorDict, env: VecEnv, cfg: dict, device: str,
             raise ValueError(f"The train config lacks '{key}', which the algorithm needs; it has {sorted(cfg)}.")
 
     # Classes and (copied) keyword arguments; unknown algorithm keys are refused before anything is built
-    alg_class, alg_cfg = resolve_class(cfg["algorithm"])
+    alg_class, alg_cfg = resolve_class(cfg["algorithm"], ALGORITHM_KIND, "algorithm")
     names = {*argument_names, *_signature_names(alg_class)} - {"device", "multi_gpu_cfg"}
     check_unknown_keys(alg_cfg, [*names, *ALGORITHM_CFG_KEYS], f"the 'algorithm' config of {alg_class.__name__}")
-    actor_class, actor_cfg = resolve_class(cfg["actor"])
-    critic_class, critic_cfg = resolve_class(cfg["critic"])
+    actor_class, actor_cfg = resolve_class(cfg["actor"], MODEL_KIND, "actor")
+    critic_class, critic_cfg = resolve_class(cfg["critic"], MODEL_KIND, "critic")
 
     # Observation sets (a new dict; the config's stays as it is); RND reads the "rnd_state" set
     default_sets = ["actor", "critic"] + (["rnd_state"] if alg_cfg.get("rnd_cfg") else [])

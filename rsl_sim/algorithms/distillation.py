@@ -12,6 +12,7 @@ from torch import nn
 
 from rsl_sim.algorithms.compile import compile_model
 from rsl_sim.algorithms.config import check_multi_gpu_cfg, check_unknown_keys, checkpoint_entry
+from rsl_sim.algorithms.construction import ALGORITHM_KIND, MODEL_KIND
 from rsl_sim.algorithms.distributed import all_reduce_gradients, broadcast_module_states
 from rsl_sim.env import VecEnv
 from rsl_sim.models import MLPModel
@@ -357,9 +358,9 @@ class Distillation:
         for key in ("algorithm", "student", "teacher", "num_steps_per_env"):
             if key not in cfg:
                 raise ValueError(f"The distillation config lacks '{key}'; it has {sorted(cfg)}.")
-        alg_class, alg_cfg = resolve_class(cfg["algorithm"])
-        student_class, student_cfg = resolve_class(cfg["student"])
-        teacher_class, teacher_cfg = resolve_class(cfg["teacher"])
+        alg_class, alg_cfg = resolve_class(cfg["algorithm"], ALGORITHM_KIND, "algorithm")
+        student_class, student_cfg = resolve_class(cfg["student"], MODEL_KIND, "student")
+        teacher_class, teacher_cfg = resolve_class(cfg["teacher"], MODEL_KIND, "teacher")
         obs_groups = resolve_obs_groups(obs, cfg.get("obs_groups") or {}, ["student", "teacher"])
         if cfg.get("torch_compile_mode") is not None:
             alg_cfg.setdefault("torch_compile_mode", cfg["torch_compile_mode"])

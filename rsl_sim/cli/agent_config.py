@@ -114,13 +114,15 @@ def runner_class_of(cfg: dict[str, Any]) -> Any:
     """The runner class named by the config's ``class_name`` (default ``OnPolicyRunner``).
 
     Raises:
-        CliError: If the name does not resolve.
+        CliError: If the name does not resolve, or names something other than an ``OnPolicyRunner`` subclass (checked
+            before it is called: a run's ``params/agent.yaml`` is code).
     """
-    from rsl_sim.utils.callables import resolve_callable
+    from rsl_sim.runners import OnPolicyRunner
+    from rsl_sim.utils.callables import resolve_callable, subclass_of
 
     name = cfg.get("class_name") or "OnPolicyRunner"
     try:
-        return resolve_callable(name)
+        return resolve_callable(name, subclass_of(OnPolicyRunner, "a runner"), "class_name")
     except (ImportError, AttributeError, ValueError, TypeError) as error:
         raise CliError(f"invalid agent config: class_name {name!r} does not name a runner ({error}).") from error
 
@@ -141,13 +143,27 @@ def build_runner(env: Any, cfg: dict[str, Any], log_dir: str | None) -> Any:
         raise CliError(f"invalid agent config for this env: {error}") from error
 
 
-def load_checkpoint(runner: Any, path: str, device: str) -> None:
-    """Load a checkpoint into a runner; one that does not fit the config becomes a :class:`CliError`.
+def load_checkpoint(runner: Any, path: str, device: str, trusted: bool = False) -> None:
+    """Load a checkpoint into a runner; a file that cannot be read or does not fit the config becomes a CliError.
 
     A PPO checkpoint loaded into a distillation runner fills the teacher (see ``Distillation.load``).
+
+    Args:
+        runner: The runner.
+        path: The checkpoint file.
+        device: Device to map the stored tensors to.
+        trusted: ``--trust_checkpoint``: unpickle without the weights-only restriction (the file can run code).
+
+    Raises:
+        CliError: For an empty, corrupt, truncated or unsafe file (the message names the path and, for an unsafe one,
+            ``--trust_checkpoint``), or a checkpoint that does not fit the agent config.
     """
+    from rsl_sim.utils.checkpoint import CheckpointError
+
     try:
-        runner.load(path, map_location=device)
+        runner.load(path, map_location=device, trusted=trusted)
+    except (CheckpointError, FileNotFoundError) as error:
+        raise CliError(str(error)) from error
     except (RuntimeError, KeyError, ValueError) as error:
         raise CliError(f"cannot load '{path}' into this agent config: {error}") from error
 

@@ -16,6 +16,17 @@ class CliParser(argparse.ArgumentParser):
         raise CliError(f"{message} (see '{self.prog} --help').")
 
 
+def positive_int(text: str) -> int:
+    """An integer >= 1 (argparse ``type``); anything else is a usage error naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
 def add_debug_arg(parser: argparse.ArgumentParser) -> None:
     """``--debug``: show full tracebacks instead of one-line errors."""
     parser.add_argument("--debug", action="store_true", help="Show full Python tracebacks for errors.")
@@ -37,7 +48,9 @@ def add_task_args(parser: argparse.ArgumentParser, task_required: bool = True) -
         " 'package.module:NAME'. Default: the task's rsl_sim_agent_cfg_entry_point, else rsl_rl_cfg_entry_point, else"
         " the built-in PPO config.",
     )
-    parser.add_argument("--num_envs", type=int, default=None, help="Number of environments (default: the task's).")
+    parser.add_argument(
+        "--num_envs", type=positive_int, default=None, help="Number of environments, >= 1 (default: the task's)."
+    )
     parser.add_argument("--seed", type=int, default=None, help="Random seed (overrides the agent config's).")
     parser.add_argument("--device", default=None, help="Device, e.g. cpu or cuda:0 (default: the config's, else auto).")
     parser.add_argument(
@@ -69,6 +82,18 @@ def add_load_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--checkpoint", default=None, help="Checkpoint: file name, regex or path (default: the highest iteration)."
+    )
+    add_trust_arg(parser)
+
+
+def add_trust_arg(parser: argparse.ArgumentParser) -> None:
+    """``--trust_checkpoint``: the explicit opt-in to unpickle a checkpoint fully (see ``rsl_sim.utils.checkpoint``)."""
+    parser.add_argument(
+        "--trust_checkpoint",
+        action="store_true",
+        help="Load the checkpoint with torch.load(weights_only=False). Checkpoints load with weights_only=True"
+        " (tensors and plain data only) by default; use this only for an old file you made yourself that holds other"
+        " objects: unpickling a file can run any code it names.",
     )
 
 

@@ -57,6 +57,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     teacher = parser.add_argument_group("teacher")
     teacher.add_argument("--teacher_run", default=None, help="Use this trained teacher run (folder path or name).")
     teacher.add_argument("--teacher_checkpoint", default=None, help="Teacher checkpoint name/regex (default: newest).")
+    arguments.add_trust_arg(teacher)
     teacher.add_argument("--teacher_task", default=None, help="Task the teacher trains on (default: --task).")
     teacher.add_argument("--teacher_agent", default=None, help="Teacher PPO config (entry point kwarg or module:NAME).")
     teacher.add_argument("--teacher_iterations", type=int, default=None, help="Teacher PPO iterations (default: cfg).")
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log_root=args.log_root,
         num_envs=args.num_envs,
         teacher_checkpoint=teacher_checkpoint,
+        trust_checkpoint=args.trust_checkpoint,
         headless=args.headless,
         run_info={
             **_run_info("distill", args.task, args.agent, select(overrides, "env"), select(overrides, "agent")),

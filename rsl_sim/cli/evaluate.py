@@ -157,7 +157,7 @@ def _evaluate(
         raise CliError(f"cannot build the evaluation env of '{source.task}': {error}") from error
     try:
         runner = build_runner(GymnasiumVecEnvWrapper(velocity_env, device=device), cfg, log_dir=None)
-        load_checkpoint(runner, source.checkpoint, device)
+        load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint)
         policy = runner.get_inference_policy(device=device)
         with status(f"evaluating {num_envs} robots x seeds {seeds}, {episode_length_s:g} s episodes"):
             return evaluation.evaluate_velocity_policy(

@@ -38,6 +38,7 @@ class PolicySource:
         agent_cfg: The agent config (prepared: overrides, flags, seed and device applied).
         env_overrides: ``env.*`` overrides (the run's, then the command's).
         run_info: The run's ``params/cli.yaml`` (empty for runs made without the CLI).
+        trust_checkpoint: ``--trust_checkpoint``: unpickle the checkpoint without the weights-only restriction.
     """
 
     task: str
@@ -46,6 +47,7 @@ class PolicySource:
     agent_cfg: dict[str, Any]
     env_overrides: list[Override] = field(default_factory=list)
     run_info: dict[str, Any] = field(default_factory=dict)
+    trust_checkpoint: bool = False
 
 
 def split_positionals(tokens: list[str], max_runs: int = 1) -> tuple[list[str], list[str]]:
@@ -103,7 +105,8 @@ def resolve_policy_source(args: argparse.Namespace, run_arg: str | None, overrid
     if checkpoint is None:
         checkpoint = find_checkpoint(run_dir, args.checkpoint)
     env_overrides = select(stored_overrides, "env") + select(overrides, "env")
-    return PolicySource(task, run_dir, checkpoint, agent_cfg, env_overrides, info)
+    trust = bool(getattr(args, "trust_checkpoint", False))
+    return PolicySource(task, run_dir, checkpoint, agent_cfg, env_overrides, info, trust)
 
 
 def inference_cfg(agent_cfg: dict[str, Any]) -> dict[str, Any]:

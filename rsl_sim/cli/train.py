@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +78,7 @@ def run(args: argparse.Namespace) -> str | dict[str, Any]:
         num_envs=args.num_envs,
         resume=args.resume,
         teacher_checkpoint=None,
+        trust_checkpoint=args.trust_checkpoint,
         video=args.video,
         video_length=args.video_length,
         video_interval=args.video_interval,
@@ -105,6 +108,7 @@ class TrainJob:
         num_envs: Number of environments (None: the task's).
         resume: Continue from a checkpoint of an earlier run (``load_run`` / ``load_checkpoint`` of the config).
         teacher_checkpoint: Distillation: the checkpoint that fills the teacher (a PPO run's model file).
+        trust_checkpoint: ``--trust_checkpoint``: unpickle the loaded checkpoint without the weights-only restriction.
         video: Record clips into ``<run>/videos/train`` (the first env's; Isaac Lab: its recorders' view, files
             ``clip_<index>.mp4``).
         video_length: Steps per clip.
@@ -122,6 +126,7 @@ class TrainJob:
     num_envs: int | None = None
     resume: bool = False
     teacher_checkpoint: str | None = None
+    trust_checkpoint: bool = False
     video: bool = False
     video_length: int = 200
     video_interval: int = 2000
@@ -170,16 +175,28 @@ def train(job: TrainJob) -> str:
     check_env_request(request)
     if job.video:
         check_video_settings(job.video_length, job.video_interval)
-    # Only the main process writes the run folder (the runner writes no files on the other ranks either)
+    # Only the main process writes the run folder (the runner writes no files on the other ranks either). A failure
+    # before learning starts (env, runner or checkpoint refused) removes it again: an empty run would otherwise be
+    # "the newest run" that play, export and --resume pick.
     log_dir = new_run_dir(job.log_root, cfg)
-    if job.is_main_process:
-        write_run_info(log_dir, {**job.run_info, "loaded_checkpoint": load_path})
-        info(f"run: {log_dir}")
-        if job.video and isaaclab:
-            folder = os.path.join(log_dir, "videos", "train")
-            request.isaaclab_video = IsaacLabVideo(folder, job.video_length, job.video_interval)
+    learning = False
+
+    def on_learn_start() -> None:
+        nonlocal learning
+        learning = True
+
     try:
-        _learn(job, request, log_dir, load_path)
+        if job.is_main_process:
+            write_run_info(log_dir, {**job.run_info, "loaded_checkpoint": load_path})
+            info(f"run: {log_dir}")
+            if job.video and isaaclab:
+                folder = os.path.join(log_dir, "videos", "train")
+                request.isaaclab_video = IsaacLabVideo(folder, job.video_length, job.video_interval)
+        _learn(job, request, log_dir, load_path, on_learn_start)
+    except BaseException:
+        if job.is_main_process and not learning:
+            shutil.rmtree(log_dir, ignore_errors=True)
+        raise
     finally:
         if job.distributed:
             destroy_process_group()
@@ -188,8 +205,10 @@ def train(job: TrainJob) -> str:
     return log_dir
 
 
-def _learn(job: TrainJob, request: EnvRequest, log_dir: str, load_path: str | None) -> None:
-    """Open the env, build the runner, load ``load_path`` (on the learner device) and learn."""
+def _learn(
+    job: TrainJob, request: EnvRequest, log_dir: str, load_path: str | None, on_learn_start: Callable[[], None]
+) -> None:
+    """Open the env, build the runner, load ``load_path`` (on the learner device), call ``on_learn_start``, learn."""
     cfg = job.agent_cfg
     iterations = cfg["max_iterations"]
     video = request.render  # one video, rank 0's (an Isaac Lab env records its own clips)
@@ -199,7 +218,8 @@ def _learn(job: TrainJob, request: EnvRequest, log_dir: str, load_path: str | No
         runner = build_runner(env, cfg, log_dir)
         if load_path is not None:
             info(f"loading: {load_path}")
-            load_checkpoint(runner, load_path, cfg["device"])
+            load_checkpoint(runner, load_path, cfg["device"], trusted=job.trust_checkpoint)
+        on_learn_start()
         try:
             runner.learn(iterations, init_at_random_ep_len=bool(cfg.get("init_at_random_ep_len", False)))
         except KeyboardInterrupt:

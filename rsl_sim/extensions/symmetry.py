@@ -11,10 +11,13 @@ from typing import Any
 
 import torch
 
-from rsl_sim.utils import resolve_callable
+from rsl_sim.utils import function_with_parameters, resolve_callable
 
 SYMMETRY_CFG_KEYS = ("data_augmentation_func", "use_data_augmentation", "use_mirror_loss", "mirror_loss_coeff")
 """Keys accepted in ``algorithm.symmetry_cfg`` (``env`` is filled in by :func:`resolve_symmetry_config`)."""
+
+SYMMETRY_FUNCTION_KIND = function_with_parameters(("env", "obs", "actions"), "a symmetry function f(env, obs, actions)")
+"""What ``symmetry_cfg.data_augmentation_func`` must name (RSL-RL's calling convention, keywords by name)."""
 
 
 class Symmetry:
@@ -34,7 +37,8 @@ class Symmetry:
         mirror_loss_coeff: Weight of the mirror loss.
 
     Raises:
-        ValueError: If ``mirror_loss_coeff`` is negative.
+        ValueError: If ``mirror_loss_coeff`` is negative, or (``UnexpectedKindError``) ``data_augmentation_func`` does
+            not name a function with the parameters ``env``, ``obs`` and ``actions``.
     """
 
     def __init__(
@@ -48,7 +52,9 @@ class Symmetry:
         if mirror_loss_coeff < 0.0:
             raise ValueError(f"symmetry_cfg.mirror_loss_coeff must be >= 0, got {mirror_loss_coeff}.")
         self.env = env
-        self.data_augmentation_func = resolve_callable(data_augmentation_func)
+        self.data_augmentation_func = resolve_callable(
+            data_augmentation_func, SYMMETRY_FUNCTION_KIND, "symmetry_cfg.data_augmentation_func"
+        )
         self.use_data_augmentation = use_data_augmentation
         self.use_mirror_loss = use_mirror_loss
         self.mirror_loss_coeff = mirror_loss_coeff

@@ -13,7 +13,7 @@ from torch import nn
 from rsl_sim.models.export import OnnxPolicy, make_jit_policy
 from rsl_sim.modules import MLP, EmpiricalNormalization, HiddenState
 from rsl_sim.modules.distribution import Distribution
-from rsl_sim.utils import resolve_class, unpad_trajectories
+from rsl_sim.utils import resolve_class, subclass_of, unpad_trajectories
 
 
 class MLPModel(nn.Module):
@@ -299,7 +299,8 @@ def _build_distribution(distribution_cfg: Mapping[str, Any] | None, output_dim: 
 
     Raises:
         TypeError: If the config is not a dict, or the class does not build an ``nn.Module``.
-        ValueError: If ``class_name`` is missing or unknown, or a keyword is not an argument of the class.
+        ValueError: If ``class_name`` is missing, unknown or not a :class:`Distribution` subclass, or a keyword is not
+            an argument of the class.
     """
     if distribution_cfg is None:
         return None
@@ -314,7 +315,9 @@ def _build_distribution(distribution_cfg: Mapping[str, Any] | None, output_dim: 
     # Resolve the class; an unknown name is reported together with the valid choices
     class_name = distribution_cfg["class_name"]
     try:
-        dist_class, kwargs = resolve_class(distribution_cfg)
+        dist_class, kwargs = resolve_class(
+            distribution_cfg, subclass_of(Distribution, "an output distribution"), "distribution_cfg"
+        )
     except (ValueError, ImportError, AttributeError) as err:
         raise ValueError(
             f"Unknown distribution class_name {class_name!r} in distribution_cfg ({err}). Valid choices:"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from rsl_sim.algorithms.construction import ALGORITHM_KIND
 from rsl_sim.env import VecEnv
 from rsl_sim.env.contract import VecEnvContract
 from rsl_sim.utils.callables import resolve_callable
@@ -64,7 +65,7 @@ class OnPolicyRunner:
         # The algorithm sizes its models and storage from the first observations (checked against the VecEnv contract)
         obs = self.env.get_observations()
         self.env_contract = VecEnvContract(self.env.num_envs, obs)
-        alg_class = resolve_callable(self.cfg["algorithm"]["class_name"])
+        alg_class = resolve_callable(self.cfg["algorithm"]["class_name"], ALGORITHM_KIND, "algorithm.class_name")
         self.alg = alg_class.construct_algorithm(obs, self.env, self.cfg, self.device)
         if getattr(self.alg, "obs_groups", None) is not None:
             self.cfg["obs_groups"] = copy.deepcopy(self.alg.obs_groups)  # the resolved sets, as RSL-RL keeps them
@@ -231,7 +232,12 @@ class OnPolicyRunner:
         self.logger.save_model(path, self.current_learning_iteration)
 
     def load(
-        self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None
+        self,
+        path: str,
+        load_cfg: dict | None = None,
+        strict: bool = True,
+        map_location: str | None = None,
+        trusted: bool = False,
     ) -> dict | None:
         """Load a checkpoint written by :meth:`save` (or by RSL-RL 5.x).
 
@@ -243,6 +249,8 @@ class OnPolicyRunner:
                 optimizer.
             strict: Whether the model state dicts must match exactly.
             map_location: Device to map the stored tensors to.
+            trusted: Unpickle the file without the weights-only restriction (only for a file you trust: its pickle
+                can run code); see :func:`rsl_sim.utils.checkpoint.load_checkpoint`.
 
         When the iteration is loaded (``load_cfg`` None or with ``"iteration"``), the checkpoint's resume state is
         kept and applied by the next :meth:`learn` (inference, export and evaluation after ``load`` do not see it).
@@ -252,8 +260,10 @@ class OnPolicyRunner:
 
         Raises:
             FileNotFoundError: If ``path`` does not exist.
+            CheckpointError: If the file is empty, corrupt or truncated, or (``UntrustedCheckpointError``) holds
+                objects other than tensors and plain data (a ``ValueError``).
         """
-        data = load_checkpoint(path, map_location=map_location)
+        data = load_checkpoint(path, map_location=map_location, trusted=trusted)
         if self.alg.load(data, load_cfg, strict):
             self.current_learning_iteration = data["iter"]
             self._iteration_done = True

@@ -1,7 +1,15 @@
 """Small helpers shared by the learner: config resolution, per-layer parameters, trajectory padding."""
 
 from .activations import resolve_nn_activation
-from .callables import resolve_callable, resolve_class
+from .callables import (
+    ExpectedKind,
+    UnexpectedKindError,
+    class_with_method,
+    function_with_parameters,
+    resolve_callable,
+    resolve_class,
+    subclass_of,
+)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .log_writers import LogWriter, TensorBoardLogWriter, WandbLogWriter
 from .nan_check import NonFiniteEnvOutputError, check_nan
@@ -11,11 +19,15 @@ from .params import get_param
 from .trajectories import split_and_pad_trajectories, unpad_trajectories
 
 __all__ = [
+    "ExpectedKind",
     "LogWriter",
     "NonFiniteEnvOutputError",
     "TensorBoardLogWriter",
+    "UnexpectedKindError",
     "WandbLogWriter",
     "check_nan",
+    "class_with_method",
+    "function_with_parameters",
     "load_checkpoint",
     "save_checkpoint",
     "get_param",
@@ -25,5 +37,6 @@ __all__ = [
     "resolve_obs_groups",
     "resolve_optimizer",
     "split_and_pad_trajectories",
+    "subclass_of",
     "unpad_trajectories",
 ]

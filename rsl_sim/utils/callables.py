@@ -1,10 +1,19 @@
-"""Resolution of classes and functions named in configs (``class_name`` and similar keys)."""
+"""Resolution of classes and functions named in configs (``class_name`` and similar keys).
+
+A config string is code: resolving ``"package.module:Attr"`` imports ``package.module`` (running its top-level code)
+and the caller then calls what it names. Configs come from files users share (a run folder's ``params/agent.yaml``),
+so every caller states the kind of object it expects (:class:`ExpectedKind`: a subclass of a base class, or a function
+with given parameters) and the resolved object is refused, before anything calls it, when it is of another kind:
+``class_name: "os:system"`` or ``"subprocess:Popen"`` never runs.
+"""
 
 from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -23,8 +32,83 @@ _SEARCHED_SUBPACKAGES = (
 )
 
 
-def resolve_callable(callable_or_name: type | Callable | str) -> Callable:
-    """Turn a class, a function or a name of one into the object itself.
+class UnexpectedKindError(TypeError, ValueError):
+    """A config names an object of another kind than the one expected there (e.g. ``os:system`` as a model class).
+
+    Both a ``TypeError`` and a ``ValueError``, so callers that turn either into a user-facing error catch it.
+    """
+
+
+@dataclass(frozen=True)
+class ExpectedKind:
+    """The kind of object a config key must name (see :func:`subclass_of` and :func:`function_with_parameters`).
+
+    Attributes:
+        description: What is expected, for error messages, e.g. ``"a subclass of torch.nn.Module (a model)"``.
+        check: Whether an object is of this kind; it only inspects the object, never calls it.
+    """
+
+    description: str
+    check: Callable[[Any], bool]
+
+
+def subclass_of(base: type, what: str) -> ExpectedKind:
+    """The kind "a class derived from ``base``" (the class itself included).
+
+    Args:
+        base: The base class, e.g. ``torch.nn.Module``.
+        what: What such a class is, for messages, e.g. ``"a model"``.
+    """
+    return ExpectedKind(
+        description=f"a subclass of {base.__module__}.{base.__qualname__} ({what})",
+        check=lambda obj: inspect.isclass(obj) and issubclass(obj, base),
+    )
+
+
+def class_with_method(method: str, what: str) -> ExpectedKind:
+    """The kind "a class with a callable attribute ``method``" (a protocol without a common base class).
+
+    Args:
+        method: The attribute the caller uses, e.g. ``"construct_algorithm"``.
+        what: What such a class is, for messages, e.g. ``"an algorithm such as PPO or Distillation"``.
+    """
+    return ExpectedKind(
+        description=f"a class with a '{method}' method ({what})",
+        check=lambda obj: inspect.isclass(obj) and callable(getattr(obj, method, None)),
+    )
+
+
+def function_with_parameters(parameters: Sequence[str], what: str) -> ExpectedKind:
+    """The kind "a function (or callable object) that names the parameters ``parameters``", classes excluded.
+
+    The parameters must be named in the signature (accepting them only through ``**kwargs`` does not count), so
+    general-purpose callables such as ``os.system`` (a builtin without an inspectable signature) or
+    ``subprocess.run`` (``*popenargs, **kwargs``) are refused.
+
+    Args:
+        parameters: Keyword arguments the function is called with, e.g. ``("env", "obs", "actions")``.
+        what: What such a function is, for messages, e.g. ``"a symmetry function"``.
+    """
+    names = tuple(parameters)
+
+    def check(obj: Any) -> bool:
+        if inspect.isclass(obj) or inspect.isbuiltin(obj) or not callable(obj):
+            return False
+        try:
+            signature = inspect.signature(obj)
+        except (TypeError, ValueError):
+            return False
+        keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        named = {p.name for p in signature.parameters.values() if p.kind in keyword_kinds}
+        return all(name in named for name in names)
+
+    return ExpectedKind(description=f"a function with the parameters {list(names)} ({what})", check=check)
+
+
+def resolve_callable(
+    callable_or_name: type | Callable | str, expected: ExpectedKind | None = None, key: str | None = None
+) -> Callable:
+    """Turn a class, a function or a name of one into the object itself, and check that it is of the expected kind.
 
     Accepted forms (as in RSL-RL 5.x ``resolve_callable``):
 
@@ -37,11 +121,15 @@ def resolve_callable(callable_or_name: type | Callable | str) -> Callable:
 
     Args:
         callable_or_name: The callable or its name.
+        expected: The kind of object expected; None accepts any callable. Checked for names and objects alike, before
+            anything calls the result.
+        key: The config key the value comes from (e.g. ``"actor.class_name"``), for error messages.
 
     Returns:
         The resolved callable.
 
     Raises:
+        UnexpectedKindError: If the result is not of the ``expected`` kind (a ``TypeError`` and a ``ValueError``).
         TypeError: If the input is neither callable nor a string, or if the name resolves to an object that is not
             callable.
         ValueError: If the string is empty or malformed (empty module or attribute part), or if a plain name is not
@@ -49,9 +137,9 @@ def resolve_callable(callable_or_name: type | Callable | str) -> Callable:
         ImportError: If the module part of a qualified name cannot be imported.
         AttributeError: If the module exists but the attribute path does not.
     """
-    # Classes and functions pass through unchanged
+    # Classes and functions pass through unchanged (but are checked like names)
     if callable(callable_or_name):
-        return callable_or_name
+        return _check_kind(callable_or_name, callable_or_name, expected, key)
     if not isinstance(callable_or_name, str):
         raise TypeError(
             f"Expected a class, a function or the name of one (a string), got {callable_or_name!r} of type"
@@ -72,10 +160,12 @@ def resolve_callable(callable_or_name: type | Callable | str) -> Callable:
     # Only callables are meaningful here (classes, functions, callable instances)
     if not callable(obj):
         raise TypeError(f"'{name}' resolved to {obj!r} of type {type(obj).__name__}, which is not callable.")
-    return obj
+    return _check_kind(obj, name, expected, key)
 
 
-def resolve_class(cfg: Mapping[str, Any]) -> tuple[Callable, dict[str, Any]]:
+def resolve_class(
+    cfg: Mapping[str, Any], expected: ExpectedKind | None = None, key: str | None = None
+) -> tuple[Callable, dict[str, Any]]:
     """Resolve ``cfg["class_name"]`` and return the remaining constructor arguments.
 
     The input is never modified: the returned arguments are a deep copy of ``cfg`` without ``"class_name"``.
@@ -83,6 +173,8 @@ def resolve_class(cfg: Mapping[str, Any]) -> tuple[Callable, dict[str, Any]]:
     Args:
         cfg: Config with a ``"class_name"`` entry (any form accepted by :func:`resolve_callable`) and the keyword
             arguments of that class.
+        expected: The kind of class expected (e.g. ``subclass_of(nn.Module, "a model")``); None accepts any callable.
+        key: The config entry, e.g. ``"actor"`` (messages then name ``actor.class_name``).
 
     Returns:
         The resolved class (or factory) and a new dict with its keyword arguments.
@@ -90,6 +182,7 @@ def resolve_class(cfg: Mapping[str, Any]) -> tuple[Callable, dict[str, Any]]:
     Raises:
         TypeError: If ``cfg`` is not a mapping.
         ValueError: If ``cfg`` has no ``"class_name"`` entry.
+        UnexpectedKindError: If the class is not of the ``expected`` kind.
         ImportError, AttributeError: As raised by :func:`resolve_callable`.
     """
     if not isinstance(cfg, Mapping):
@@ -98,7 +191,30 @@ def resolve_class(cfg: Mapping[str, Any]) -> tuple[Callable, dict[str, Any]]:
         raise ValueError(f"The config has no 'class_name' key; it has the keys {list(cfg.keys())}.")
     kwargs = copy.deepcopy(dict(cfg))
     class_name = kwargs.pop("class_name")
-    return resolve_callable(class_name), kwargs
+    return resolve_callable(class_name, expected, f"{key}.class_name" if key else "class_name"), kwargs
+
+
+def _check_kind(obj: Any, name: Any, expected: ExpectedKind | None, key: str | None) -> Any:
+    """Return ``obj`` if it is of the ``expected`` kind, else raise :class:`UnexpectedKindError` (nothing is called)."""
+    if expected is None or expected.check(obj):
+        return obj
+    where = f"{key} " if key else ""
+    shown = name if isinstance(name, str) else getattr(obj, "__qualname__", repr(obj))
+    raise UnexpectedKindError(
+        f"{where}{shown!r} resolved to {_describe(obj)}, but {expected.description} is expected there; it was not"
+        " called. A config's class names are code: load configs (e.g. a run's params/agent.yaml) only from sources"
+        " you trust."
+    )
+
+
+def _describe(obj: Any) -> str:
+    """``"the class subprocess.Popen"``, ``"the function os.system"``, ``"a MirrorFunction object"``."""
+    qualified = f"{getattr(obj, '__module__', None) or '?'}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+    if inspect.isclass(obj):
+        return f"the class {qualified}"
+    if inspect.isroutine(obj):
+        return f"the function {qualified}"
+    return f"a {type(obj).__name__} object"
 
 
 def _resolve_colon_name(name: str) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from .callables import resolve_callable
+from .callables import resolve_callable, subclass_of
 
 # Plain-string logger names accepted in ``cfg["logger"]`` (Isaac Lab's RslRlBaseRunnerCfg.logger values)
 LOGGER_NAMES = ("tensorboard", "wandb", "neptune")
@@ -168,7 +168,8 @@ def make_log_writer(logger_cfg: str | dict, log_dir: str, train_cfg: dict) -> Lo
         The writer.
 
     Raises:
-        ValueError: For an unknown logger name, for ``"neptune"`` (not supported), or a dict without ``class_name``.
+        ValueError: For an unknown logger name, for ``"neptune"`` (not supported), a dict without ``class_name``, or
+            a ``class_name`` that is not a :class:`LogWriter` subclass.
         ModuleNotFoundError: If W&B is asked for and not installed.
     """
     # Plain names
@@ -197,7 +198,7 @@ def make_log_writer(logger_cfg: str | dict, log_dir: str, train_cfg: dict) -> Lo
     local_classes = {"TensorBoardLogWriter": TensorBoardLogWriter, "WandbLogWriter": WandbLogWriter}
     writer_class = local_classes.get(class_name) if isinstance(class_name, str) else None
     if writer_class is None:
-        writer_class = resolve_callable(class_name)
+        writer_class = resolve_callable(class_name, subclass_of(LogWriter, "a log writer"), "logger.class_name")
     return writer_class(log_dir=log_dir, **kwargs)
 
 
