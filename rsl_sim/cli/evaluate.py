@@ -5,15 +5,16 @@ Examples::
     rsl-sim evaluate --task RslSim/Go2-Flat-v0                      # newest run of the task
     rsl-sim evaluate logs/unitree_go2_flat/2026-01-01_12-00-00 --seeds 0 1 2 --num_envs 256
 
-Runs :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy` (per command: linear-velocity and
-yaw-rate tracking errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the
-run folder (``--out`` elsewhere); ``rsl-sim plot`` draws it. Available for rsl_sim's velocity tasks (``RslSim/Go2-*``).
+Runs the evaluation function the task registers as ``rsl_sim_evaluation_entry_point`` (rsl_sim's velocity tasks:
+:func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`, per command: linear-velocity and yaw-rate tracking
+errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the run folder
+(``--out`` elsewhere); ``rsl-sim plot`` draws it. Tasks that register no evaluation function are refused.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import json
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -22,15 +23,10 @@ from . import arguments
 from .agent_config import build_runner, load_checkpoint, set_seed
 from .envs import build_env_cfg
 from .errors import CliError
+from .plot_table import to_markdown
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
 from .progress import info, status
-from .tasks import get_spec
-
-EVALUATION_MODULE = "rsl_sim.tasks.locomotion.velocity.evaluation"
-"""Module of the velocity-task evaluation (imported only when ``evaluate`` runs)."""
-
-VELOCITY_ENV_ENTRY_POINT = "rsl_sim.tasks.mujoco.envs.velocity_env:VelocityEnv"
-"""Vector entry point of the tasks ``evaluate`` knows how to measure."""
+from .tasks import EVALUATION_ENTRY_POINT, task_function
 
 DEFAULT_SEEDS = (0, 1)
 """Evaluation seeds when ``--seeds`` is not given."""
@@ -80,20 +76,19 @@ def evaluate_source(
     Args:
         source: The run, checkpoint, configs and env overrides
             (:class:`~rsl_sim.cli.policy_source.PolicySource`).
-        num_envs: Robots evaluated at once (None: 16 per evaluation command).
+        num_envs: Robots evaluated at once (None: the task's evaluation chooses).
         seeds: Evaluation seeds.
         episode_length_s: Episode length [s].
         warmup_s: Unmeasured time after each reset [s].
         out: Results file (None: ``<run>/evaluation.json``).
 
     Returns:
-        The results dict of :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy`, plus
-        ``checkpoint``.
+        The results dict of the task's evaluation function, plus ``checkpoint``.
 
     Raises:
-        CliError: For a task the evaluation cannot measure, or a policy or env it refuses.
+        CliError: For a task without an evaluation function, or a policy or env it refuses.
     """
-    evaluation = evaluation_module(source.task)
+    evaluate = evaluation_function(source.task)
     cfg = inference_cfg(source.agent_cfg)
     set_seed(cfg["seed"])
     info(f"checkpoint: {source.checkpoint}")
@@ -101,68 +96,64 @@ def evaluate_source(
     # The env: the run's config (with its and this command's env overrides), evaluation episode length
     env_cfg = build_env_cfg(source.task, source.env_overrides)
     env_cfg.episode_length_s = float(episode_length_s)
-    num_commands = len(evaluation.DEFAULT_COMMANDS)
-    num_envs = num_envs or 16 * num_commands
-    results = _evaluate(evaluation, source, cfg, env_cfg, num_envs, list(seeds), episode_length_s, warmup_s)
+    results = _evaluate(evaluate, source, cfg, env_cfg, num_envs, list(seeds), episode_length_s, warmup_s)
     results["checkpoint"] = source.checkpoint
 
     # Table and file
-    print(evaluation.format_table(results))
+    print(to_markdown(results), end="")
     out = os.path.abspath(out or os.path.join(source.run_dir, "evaluation.json"))
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    evaluation.save_results(results, out)
+    with open(out, "w", encoding="utf-8") as file:
+        json.dump(results, file, indent=2, allow_nan=False)
+        file.write("\n")
     info(f"results: {out}  (draw them with: rsl-sim plot {source.run_dir})")
     return results
 
 
-def evaluation_module(task: str) -> Any:
-    """The evaluation module, for tasks it can measure.
+def evaluation_function(task: str) -> Any:
+    """The evaluation function ``task`` registers as ``rsl_sim_evaluation_entry_point``.
 
     Raises:
-        CliError: If the task is not an rsl_sim velocity task, or the evaluation module is not installed.
+        CliError: If the task registers none (use ``rsl-sim play``), or it cannot be imported.
     """
-    spec = get_spec(task)
-    if spec.vector_entry_point != VELOCITY_ENV_ENTRY_POINT:
-        raise CliError(
-            f"evaluate is not available for task '{task}': it measures velocity tracking of rsl_sim's velocity tasks"
-            " (RslSim/Go2-*). Use 'rsl-sim play' to run this policy."
-        )
-    try:
-        return importlib.import_module(EVALUATION_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name is not None and EVALUATION_MODULE.startswith(error.name):
-            raise CliError(f"evaluate is not available for task '{task}': {EVALUATION_MODULE} is missing.") from error
-        raise CliError(f"evaluate needs the package '{error.name}': pip install 'rsl-sim[mujoco]'.") from error
+    return task_function(task, EVALUATION_ENTRY_POINT, "evaluate")
 
 
 def _evaluate(
-    evaluation: Any,
+    evaluate: Any,
     source: Any,
     cfg: dict[str, Any],
     env_cfg: Any,
-    num_envs: int,
+    num_envs: int | None,
     seeds: list[int],
     episode_length_s: float,
     warmup_s: float,
 ) -> dict[str, Any]:
-    """Build the env and the policy, then run the evaluation."""
+    """Run the task's evaluation with this run's env (config and overrides) and policy (checkpoint)."""
     import gymnasium
 
     from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
     device = cfg["device"]
-    try:
-        velocity_env = gymnasium.make_vec(source.task, num_envs=num_envs, cfg=env_cfg)
-    except ValueError as error:
-        raise CliError(f"cannot build the evaluation env of '{source.task}': {error}") from error
-    try:
-        runner = build_runner(GymnasiumVecEnvWrapper(velocity_env, device=device), cfg, log_dir=None)
+
+    def make_env(count: int) -> Any:
+        try:
+            return gymnasium.make_vec(source.task, num_envs=count, cfg=env_cfg)
+        except ValueError as error:
+            raise CliError(f"cannot build the evaluation env of '{source.task}': {error}") from error
+
+    def make_policy(env: Any) -> Any:
+        runner = build_runner(GymnasiumVecEnvWrapper(env, device=device), cfg, log_dir=None)
         load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint)
-        policy = runner.get_inference_policy(device=device)
-        with status(f"evaluating {num_envs} robots x seeds {seeds}, {episode_length_s:g} s episodes"):
-            return evaluation.evaluate_velocity_policy(
-                velocity_env,
-                policy,
+        return runner.get_inference_policy(device=device)
+
+    robots = f"{num_envs} robots" if num_envs else "the task's robots"
+    try:
+        with status(f"evaluating {robots} x seeds {seeds}, {episode_length_s:g} s episodes"):
+            return evaluate(
+                make_env,
+                make_policy,
+                num_envs=num_envs,
                 seeds=seeds,
                 episode_length_s=episode_length_s,
                 warmup_s=warmup_s,
@@ -171,5 +162,3 @@ def _evaluate(
             )
     except ValueError as error:
         raise CliError(f"cannot evaluate: {error}") from error
-    finally:
-        velocity_env.close()

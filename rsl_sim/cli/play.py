@@ -10,8 +10,8 @@ Examples::
 The policy acts deterministically. The exported files go to ``exported/policy.pt`` and ``exported/policy.onnx`` next
 to the checkpoint; the video (first environment, real time) to ``<run>/videos/play/<checkpoint name>.mp4`` (Isaac Lab
 tasks: the clip their env records, ``<checkpoint name>_<index>.mp4``, see :mod:`rsl_sim.cli.isaaclab_video`). With
-``--evaluate`` (velocity tasks, ``RslSim/Go2-*``) the rollout is followed by ``rsl-sim evaluate`` of the same
-checkpoint (table printed, ``<run>/evaluation.json`` written).
+``--evaluate`` (tasks that register an evaluation, e.g. the velocity tasks) the rollout is followed by
+``rsl-sim evaluate`` of the same checkpoint (table printed, ``<run>/evaluation.json`` written).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from . import arguments
 from .agent_config import build_runner, load_checkpoint, set_seed
 from .envs import EnvRequest, open_env
 from .errors import CliError, missing_dependency
-from .evaluate import evaluate_source, evaluation_module
+from .evaluate import evaluate_source, evaluation_function
 from .export import export_policy
 from .isaaclab_video import IsaacLabVideo
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
 from .progress import info, progress_bar
-from .tasks import get_spec, is_isaaclab_task
+from .tasks import VIDEO_ENTRY_POINT, get_spec, is_isaaclab_task, task_function
 from .video import check_video_settings, render_frame
 
 DEFAULT_PLAY_ENVS = 16
@@ -54,13 +54,15 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         nargs=3,
         default=None,
         metavar=("VX", "VY", "WZ"),
-        help="Velocity tasks (RslSim/Go2-*): record the video of one robot whose command is pinned to (v_x [m/s],"
+        help="Tasks with a video function (velocity tasks): record the video of one robot whose command is pinned to"
+        " (v_x [m/s],"
         " v_y [m/s], omega_z [rad/s]) instead of the first env of the rollout (implies --video).",
     )
     parser.add_argument(
         "--evaluate",
         action="store_true",
-        help="Velocity tasks (RslSim/Go2-*): after playing, evaluate the checkpoint on fixed commands and seeds as"
+        help="Tasks with an evaluation (velocity tasks): after playing, evaluate the checkpoint on fixed commands and"
+        " seeds as"
         " 'rsl-sim evaluate' does (writes <run>/evaluation.json).",
     )
     parser.add_argument(
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.video_command is not None:
         _check_pinned_video(source)
     if args.evaluate:
-        evaluation_module(source.task)  # refuse other tasks before playing
+        evaluation_function(source.task)  # refuse tasks without an evaluation before playing
     cfg = inference_cfg(source.agent_cfg)
     set_seed(cfg["seed"])
     info(f"checkpoint: {source.checkpoint}")
@@ -177,16 +179,13 @@ def _rollout(
 
 
 def _check_pinned_video(source: Any) -> None:
-    """``--video_command`` works for the velocity tasks, with the task's own env config.
+    """``--video_command`` works for tasks that register a video function, with the task's own env config.
 
     Raises:
-        CliError: For another task, or env overrides (the pinned-command video builds the task's registered config).
+        CliError: For a task without a video function (``rsl_sim_video_entry_point``), or env overrides (the
+            pinned-command video builds the task's registered config).
     """
-    from .evaluate import VELOCITY_ENV_ENTRY_POINT
-    from .tasks import get_spec
-
-    if get_spec(source.task).vector_entry_point != VELOCITY_ENV_ENTRY_POINT:
-        raise CliError(f"--video_command is for rsl_sim's velocity tasks (RslSim/Go2-*), not '{source.task}'.")
+    task_function(source.task, VIDEO_ENTRY_POINT, "--video_command")
     if source.env_overrides:
         keys = [override.key for override in source.env_overrides]
         raise CliError(
@@ -197,11 +196,10 @@ def _check_pinned_video(source: Any) -> None:
 
 def _record_pinned(task: str, policy: Any, path: str, args: argparse.Namespace, cfg: dict[str, Any]) -> str:
     """One robot of the task, its command pinned to ``--video_command`` (the task's video function)."""
-    from rsl_sim.tasks.locomotion.velocity.video import record_velocity_video
-
+    record_video = task_function(task, VIDEO_ENTRY_POINT, "--video_command")
     policy.reset()  # one robot now: start the recurrent state afresh
     try:
-        record_velocity_video(
+        record_video(
             task,
             policy,
             path,

@@ -39,6 +39,12 @@ TEACHER_CFG_ENTRY_POINT = "rsl_sim_teacher_cfg_entry_point"
 DISTILLATION_CFG_ENTRY_POINTS = ("rsl_sim_distillation_cfg_entry_point", "rsl_rl_distillation_cfg_entry_point")
 """Registration kwargs naming a task's distillation config, in order of preference."""
 
+EVALUATION_ENTRY_POINT = "rsl_sim_evaluation_entry_point"
+"""Registration kwarg naming a task's evaluation function (used by ``rsl-sim evaluate`` and ``play --evaluate``)."""
+
+VIDEO_ENTRY_POINT = "rsl_sim_video_entry_point"
+"""Registration kwarg naming a task's command-pinned video function (used by ``rsl-sim play --video_command``)."""
+
 
 def register_tasks(include_isaaclab: bool = False) -> None:
     """Import the packages that register tasks: ``rsl_sim.tasks`` always, ``isaaclab_tasks`` on request if installed."""
@@ -157,6 +163,29 @@ def load_entry_point(entry: Any, source: str) -> Any:
     except AttributeError as error:
         raise CliError(f"cannot import {entry!r} ({source}): {error}.") from error
     return obj
+
+
+def task_function(task: str, kwarg: str, purpose: str) -> Any:
+    """The function a task registers under ``kwarg`` (e.g. :data:`EVALUATION_ENTRY_POINT`), imported.
+
+    Args:
+        task: The task id.
+        kwarg: The registration kwarg naming the function as ``"package.module:NAME"``.
+        purpose: What the caller does with it, for the error message (e.g. ``"evaluate"``).
+
+    Raises:
+        CliError: If the task registers no such function, or it cannot be imported or is not callable.
+    """
+    entry = get_spec(task).kwargs.get(kwarg)
+    if entry is None:
+        raise CliError(
+            f"{purpose} is not available for task '{task}': its registration names no {kwarg} (rsl_sim's velocity"
+            " tasks do; see 'rsl-sim list')."
+        )
+    func = load_entry_point(entry, source=f"the {kwarg} of {task}")
+    if not callable(func):
+        raise CliError(f"the {kwarg} of {task} ({entry!r}) is a {type(func).__name__}, not a function.")
+    return func
 
 
 def load_config(entry: Any, source: str) -> dict[str, Any]:

@@ -186,6 +186,55 @@ def evaluate_velocity_policy(
     }
 
 
+def evaluate_task(
+    make_env: Callable[[int], VelocityEnv],
+    make_policy: Callable[[VelocityEnv], PolicyFn],
+    num_envs: int | None = None,
+    seeds: Sequence[int] = DEFAULT_SEEDS,
+    episode_length_s: float = 20.0,
+    warmup_s: float = 1.0,
+    device: str = "cpu",
+    clip_actions: float | None = None,
+) -> dict[str, Any]:
+    """The velocity task's evaluation as its gymnasium registrations name it (``rsl_sim_evaluation_entry_point``).
+
+    ``rsl-sim evaluate`` looks this function up in the task's registration and supplies the env and the policy: the
+    task decides how many robots it needs (16 per command of :data:`DEFAULT_COMMANDS` by default), builds the env with
+    ``make_env``, the policy with ``make_policy``, runs :func:`evaluate_velocity_policy` and closes the env.
+
+    Args:
+        make_env: ``num_envs -> env``: the task's :class:`VelocityEnv` (its time limit covering ``episode_length_s``).
+        make_policy: ``env -> policy``: the policy to evaluate on that env (see :func:`evaluate_velocity_policy`).
+        num_envs: Robots per seed, a multiple of ``len(DEFAULT_COMMANDS)``; None: 16 per command.
+        seeds: Seeds.
+        episode_length_s: Length of each robot's episode [s].
+        warmup_s: Time after the reset that is not measured [s].
+        device: Device of the observations given to the policy.
+        clip_actions: The agent config's ``clip_actions``, or None.
+
+    Returns:
+        The results dict of :func:`evaluate_velocity_policy`.
+
+    Raises:
+        ValueError: As :func:`evaluate_velocity_policy` (``num_envs`` is checked before the env is built).
+    """
+    num_envs = 16 * len(DEFAULT_COMMANDS) if num_envs is None else num_envs
+    _check_num_envs(num_envs, len(DEFAULT_COMMANDS))
+    env = make_env(num_envs)
+    try:
+        return evaluate_velocity_policy(
+            env,
+            make_policy(env),
+            seeds=seeds,
+            episode_length_s=episode_length_s,
+            warmup_s=warmup_s,
+            device=device,
+            clip_actions=clip_actions,
+        )
+    finally:
+        env.close()
+
+
 def make_evaluation_env(task: str, num_envs: int, episode_length_s: float = 20.0, **kwargs: Any) -> VelocityEnv:
     """Build the :class:`VelocityEnv` of a registered task for evaluation (its own config, the given time limit).
 

@@ -19,7 +19,10 @@ Isaac Lab (entry point ``isaaclab.envs:ManagerBasedRLEnv``, env config in ``env_
 Every registration names the task's agent configs (plain RSL-RL 5.x dicts from
 :mod:`rsl_sim.tasks.locomotion.velocity.config.go2.agents`): ``rsl_sim_agent_cfg_entry_point`` (the default one),
 ``rsl_sim_with_symmetry_cfg_entry_point`` (PPO with the Go2 mirror), ``rsl_sim_distillation_cfg_entry_point`` and
-``rsl_sim_distillation_recurrent_cfg_entry_point`` (depth students).
+``rsl_sim_distillation_recurrent_cfg_entry_point`` (depth students). The CPU MuJoCo registrations also name what
+``rsl-sim evaluate`` / ``play`` run for them: ``rsl_sim_evaluation_entry_point``
+(:func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`) and ``rsl_sim_video_entry_point``
+(:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ _HERE = "rsl_sim.tasks.locomotion.velocity.config.go2"
 _PPO = f"{_HERE}.agents.rsl_rl_ppo_cfg"
 _ISAACLAB_PPO = f"{_HERE}.agents.isaaclab_rsl_rl_ppo_cfg"
 _DISTILLATION = f"{_HERE}.agents.rsl_rl_distillation_cfg"
+_EVALUATION = {
+    "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.evaluation:evaluate_task",
+    "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
+}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
     "rsl_sim_distillation_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
@@ -49,15 +56,18 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2FlatEnvCfg",
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_flat_ppo_with_symmetry_cfg",
+        **_EVALUATION,
     },
     "RslSim/Go2-Rough-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughEnvCfg",
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_with_symmetry_cfg",
+        **_EVALUATION,
     },
     "RslSim/Go2-Rough-Depth-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughDepthEnvCfg",
         **_DEPTH_AGENTS,
+        **_EVALUATION,
     },
 }
 """Registration kwargs of the CPU MuJoCo tasks (module paths as strings: nothing is imported here)."""
