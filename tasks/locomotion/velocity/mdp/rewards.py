@@ -36,6 +36,36 @@ def track_ang_vel_z_exp(env: VelocityEnv, std: float, command_name: str) -> np.n
     return np.exp(-error / std**2)
 
 
+def track_lin_vel_xy_yaw_frame_exp(env: VelocityEnv, std: float, command_name: str) -> np.ndarray:
+    """``exp(-|v*_xy - v^yaw_xy|^2 / std^2)``: tracking in the gravity-aligned base frame.
+
+    ``v^yaw`` is the world-frame base velocity turned by the base's heading only (Isaac Lab's
+    ``track_lin_vel_xy_yaw_frame_exp``: ``quat_apply_inverse(yaw_quat(q), v_w)``), so a tilted base is not penalized
+    for the part of its velocity that its tilt turns out of the horizontal plane.
+    """
+    command = env.command_manager[command_name].command
+    heading = env.robot.heading_w
+    cos, sin = np.cos(heading), np.sin(heading)
+    vel_w = env.robot.root_lin_vel_w
+    vel_x = cos * vel_w[:, 0] + sin * vel_w[:, 1]
+    vel_y = -sin * vel_w[:, 0] + cos * vel_w[:, 1]
+    error = np.square(command[:, 0] - vel_x) + np.square(command[:, 1] - vel_y)
+    return np.exp(-error / std**2)
+
+
+def track_ang_vel_z_world_exp(env: VelocityEnv, command_name: str, std: float) -> np.ndarray:
+    """``exp(-(w*_z - w^world_z)^2 / std^2)``: tracking of the commanded yaw rate about the world z axis."""
+    command = env.command_manager[command_name].command
+    error = np.square(command[:, 2] - env.robot.root_ang_vel_w[:, 2])
+    return np.exp(-error / std**2)
+
+
+# Terminations
+def is_terminated(env: VelocityEnv) -> np.ndarray:
+    """1 where the episode terminated this step (time-outs excluded), else 0 (Isaac Lab's ``is_terminated``)."""
+    return env.termination_manager.terminated.astype(np.float64)
+
+
 # Root penalties
 def lin_vel_z_l2(env: VelocityEnv) -> np.ndarray:
     """Squared vertical base velocity (base frame) [m^2/s^2]."""
@@ -88,6 +118,13 @@ def joint_vel_l2(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> 
     return np.sum(np.square(env.robot.joint_vel[:, ids]), axis=1)
 
 
+def joint_deviation_l1(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Sum of absolute deviations of the joint positions from their defaults [rad]."""
+    ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
+    robot = env.robot
+    return np.sum(np.abs(robot.joint_pos[:, ids] - robot.default_joint_pos[ids]), axis=1)
+
+
 def joint_pos_limits(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
     """Sum of joint-position excursions beyond the soft limits [rad]."""
     ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
@@ -122,6 +159,58 @@ def feet_air_time(env: VelocityEnv, command_name: str, sensor_cfg: EntitySelecti
     reward = np.sum((last_air_time - threshold) * first_contact, axis=1)
     moving = np.linalg.norm(env.command_manager[command_name].command[:, :2], axis=1) > 0.1
     return reward * moving
+
+
+def feet_air_time_positive_biped(
+    env: VelocityEnv, command_name: str, threshold: float, sensor_cfg: EntitySelection
+) -> np.ndarray:
+    """Single-stance time [s] of a biped's gait, clipped to ``threshold`` (Isaac Lab's biped air-time term).
+
+    While exactly one foot is on the ground: the shortest time any foot has spent in its current mode (swing or
+    stance); zero in double stance, in flight, or for commands below 0.1 m/s. Rewards walking with one foot at a time
+    in the air (Isaac Lab's ``feet_air_time_positive_biped``).
+    """
+    sensor = env.contact_sensor
+    air_time = sensor.current_air_time[:, sensor_cfg.body_ids]
+    contact_time = sensor.current_contact_time[:, sensor_cfg.body_ids]
+    in_contact = contact_time > 0.0
+    in_mode_time = np.where(in_contact, contact_time, air_time)
+    single_stance = np.sum(in_contact, axis=1) == 1
+    reward = np.min(np.where(single_stance[:, None], in_mode_time, 0.0), axis=1)
+    reward = np.minimum(reward, threshold)
+    moving = np.linalg.norm(env.command_manager[command_name].command[:, :2], axis=1) > 0.1
+    return reward * moving
+
+
+def feet_slide(env: VelocityEnv, sensor_cfg: EntitySelection, asset_cfg: EntitySelection) -> np.ndarray:
+    """Sum over the feet in contact of their horizontal speed [m/s] (Isaac Lab's ``feet_slide``).
+
+    A foot is in contact when its contact force exceeded 1 N during the force history. The speed is that of the
+    foot body's centre of mass in the world frame, ``|J_p(c) qd|`` with MuJoCo's translational Jacobian at the centre
+    of mass ``c``; ``c`` comes from the last physics substep's kinematics (at most one substep, 5 ms, old: a foot
+    turning at ``w`` rad/s is off by ``w`` times the distance ``c`` moved in it).
+    """
+    forces = env.contact_sensor.net_forces_w_history[:, :, sensor_cfg.body_ids]
+    contacts = np.max(np.linalg.norm(forces, axis=-1), axis=1) > 1.0
+    body_ids = np.arange(len(env.robot.body_names))[asset_cfg.body_ids]
+    speed = np.linalg.norm(_body_com_lin_vel_w(env, body_ids)[..., :2], axis=-1)
+    return np.sum(speed * contacts, axis=1)
+
+
+def _body_com_lin_vel_w(env: VelocityEnv, body_ids: np.ndarray) -> np.ndarray:
+    """World-frame linear velocities ``[N, k, 3]`` of the centres of mass of some robot bodies.
+
+    ``body_ids`` index ``env.robot.body_names`` (MuJoCo order without the world body).
+    """
+    batch = env.sim.batch
+    com_w = batch.bind("xipos")
+    qvel = env.sim.qvel
+    velocity = np.empty((env.num_envs, len(body_ids), 3))
+    for k, body in enumerate(body_ids):
+        # MuJoCo body id = robot body index + 1 (the world body comes first)
+        jacp, _ = batch.jac(int(body) + 1, com_w[:, int(body) + 1])
+        velocity[:, k] = np.einsum("nij,nj->ni", jacp, qvel)
+    return velocity
 
 
 def undesired_contacts(env: VelocityEnv, threshold: float, sensor_cfg: EntitySelection) -> np.ndarray:

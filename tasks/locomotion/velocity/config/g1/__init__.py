@@ -1,0 +1,46 @@
+"""Unitree G1 velocity tasks on CPU MuJoCo: env configs, agent configs, mirror; importing registers the ids.
+
+Registration is by name only (neither MuJoCo nor the env configs are imported here). Vector entry points, so
+``gymnasium.make_vec(id, num_envs=N)`` builds one batched
+:class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv` (keyword arguments ``cfg``, ``render_mode``, ``seed``);
+configs in :mod:`~rsl_sim.tasks.locomotion.velocity.config.g1.mujoco_env_cfg`:
+
+- ``RslSim/G1-Flat-v0``: flat ground (``G1FlatEnvCfg``, Isaac Lab's ``Isaac-Velocity-Flat-G1``);
+- ``RslSim/G1-Rough-v0``: rough terrain with the height scan and the terrain curriculum (``G1RoughEnvCfg``, Isaac
+  Lab's ``Isaac-Velocity-Rough-G1``).
+
+Each registration names its agent configs (plain RSL-RL 5.x dicts from
+:mod:`rsl_sim.tasks.locomotion.velocity.config.g1.agents`): ``rsl_sim_agent_cfg_entry_point`` (PPO, the default) and
+``rsl_sim_with_symmetry_cfg_entry_point`` (PPO with the G1 mirror).
+"""
+
+from __future__ import annotations
+
+import gymnasium
+
+_HERE = "rsl_sim.tasks.locomotion.velocity.config.g1"
+_PPO = f"{_HERE}.agents.rsl_rl_ppo_cfg"
+
+VECTOR_ENTRY_POINT = "rsl_sim.tasks.mujoco.envs.velocity_env:VelocityEnv"
+"""The env class of the CPU MuJoCo tasks (a batched ``gymnasium.vector.VectorEnv``)."""
+
+MUJOCO_TASKS: dict[str, dict[str, str]] = {
+    "RslSim/G1-Flat-v0": {
+        "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:G1FlatEnvCfg",
+        "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_cfg",
+        "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_with_symmetry_cfg",
+    },
+    "RslSim/G1-Rough-v0": {
+        "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:G1RoughEnvCfg",
+        "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_rough_ppo_cfg",
+        "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_rough_ppo_with_symmetry_cfg",
+    },
+}
+"""Registration kwargs of the CPU MuJoCo G1 tasks (module paths as strings: nothing is imported here)."""
+
+# Register once per process (re-importing keeps the existing entries)
+for _env_id, _kwargs in MUJOCO_TASKS.items():
+    if _env_id not in gymnasium.registry:
+        gymnasium.register(
+            id=_env_id, vector_entry_point=VECTOR_ENTRY_POINT, kwargs=dict(_kwargs), disable_env_checker=True
+        )
