@@ -46,6 +46,7 @@ from rsl_sim.tasks.locomotion.velocity.mdp.rewards import RewardManager
 from rsl_sim.tasks.locomotion.velocity.mdp.terminations import TerminationManager
 from rsl_sim.tasks.mujoco.batched_sim import BatchedMujocoSim
 from rsl_sim.tasks.mujoco.curriculum import TerrainCurriculum
+from rsl_sim.tasks.mujoco.envs import env_state
 from rsl_sim.tasks.mujoco.envs.contact_sensor import ContactSensor
 from rsl_sim.tasks.mujoco.envs.depth_camera_sensor import DepthCameraSensor
 from rsl_sim.tasks.mujoco.envs.height_scanner_sensor import HeightScannerSensor
@@ -350,6 +351,23 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         if self._viewer is not None:
             self._viewer.close()
             self._viewer = None
+
+    # Resume
+    def get_env_state(self) -> dict[str, Any]:
+        """The env's complete state (physics, commands, timers, buffers, random generators) as checkpoint data.
+
+        See :func:`~rsl_sim.tasks.mujoco.envs.env_state.get_env_state`; the runner stores it with each checkpoint, so
+        that a resumed run continues this env bit for bit.
+        """
+        return env_state.get_env_state(self)
+
+    def set_env_state(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`get_env_state` into this env (built from the same config and number of envs).
+
+        Raises:
+            ValueError: If the state does not fit this env; nothing is changed then.
+        """
+        env_state.set_env_state(self, state)
 
     # Internals
     def _reset_all(self, run_curriculum: bool = True) -> dict[str, np.ndarray]:
