@@ -4,7 +4,9 @@ Isaac Lab's velocity task casts 187 vertical rays (``GridPatternCfg(resolution=0
 points) from 20 m above the base, with the grid turned by the base yaw only (``ray_alignment="yaw"``); its
 ``height_scan`` observation is ``base_z - hit_z - 0.5``, clipped to ``(-1, 1)``. This module reproduces that on CPU
 MuJoCo, either by looking the heights up in the terrain's height field (fast, vectorized over all environments) or by
-casting the rays with ``mujoco.mj_ray`` (the reference; one call per ray).
+casting the rays with ``mujoco.mj_ray`` (the reference; one call per ray). The lookup runs in compiled code
+(:meth:`~rsl_sim.tasks.mujoco.ray_caster.TerrainRayCaster.cast_height_scan`, a warp-lang CPU kernel), all robots in
+one call; it equals :meth:`TerrainGenerator.height_at` (numpy) at the ray starts.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .ray_caster import TerrainRayCaster
 from .terrain import TerrainGenerator
 
 if TYPE_CHECKING:
@@ -75,6 +78,7 @@ class HeightScanner:
         geomgroup: Six 0/1 flags of the geom groups the ``"mj_ray"`` rays see. The default sees group 0 only: the
             terrain (see :meth:`TerrainGenerator.add_to_spec`), not the robot (Menagerie Go2 geoms are in groups 2
             and 3).
+        num_threads: Threads of the ``"lookup"`` kernel launches; 0 uses one per CPU.
 
     Raises:
         ValueError: On an unknown ``method``, ``ray_alignment`` or ``ordering``, or ``"mj_ray"`` without a model.
@@ -93,6 +97,7 @@ class HeightScanner:
         method: str = "lookup",
         model: mujoco.MjModel | None = None,
         geomgroup: tuple[int, ...] = (1, 0, 0, 0, 0, 0),
+        num_threads: int = 0,
     ) -> None:
         if method not in _METHODS:
             raise ValueError(f"Unknown height scanner 'method' {method!r}; valid: {_METHODS}.")
@@ -110,6 +115,8 @@ class HeightScanner:
         self.ray_alignment = ray_alignment
         self.method = method
         self.model = model
+        if method == "lookup":
+            self._ray_caster = TerrainRayCaster(terrain.ground, num_threads=num_threads)
         if method == "mj_ray":
             import mujoco  # lazy: the env picks MuJoCo's GL backend before mujoco is first imported
 
@@ -152,13 +159,11 @@ class HeightScanner:
             base_pos: Base positions in the world frame, ``[N, 3]`` (metres).
             yaw: Base yaw angles in radians, ``[N]`` (see :func:`yaw_from_quat`); unused with ``"world"`` alignment.
         """
-        starts = self.ray_starts(base_pos, yaw)
         if self.method == "lookup":
-            heights = self.terrain.height_at(starts[..., 0], starts[..., 1])
             # a surface above the ray start is not seen; no ground is a miss
-            heights = np.where(heights <= starts[..., 2], heights, -np.inf)
-            return np.where(np.isfinite(heights), heights, np.inf)
-        return self._cast_mj_ray(starts)
+            yaw = None if self.ray_alignment == "world" else yaw
+            return self._ray_caster.cast_height_scan(base_pos, yaw, self.pattern, self.offset)
+        return self._cast_mj_ray(self.ray_starts(base_pos, yaw))
 
     def compute(self, base_pos: np.ndarray, yaw: np.ndarray) -> np.ndarray:
         """The ``height_scan`` observation: ``clip(base_z - hit_z - height_offset)``, ``[N, num_rays]`` float32.

@@ -60,6 +60,7 @@ class TerrainRayCaster:
         wp = kernels.wp
         self._wp = wp
         self._camera_kernel = kernels.camera_kernel
+        self._height_scan_kernel = kernels.height_scan_kernel
         # compile (or load from warp's cache) once here, not in each thread's first launch
         wp.load_module(kernels, device="cpu")
         self.num_threads = num_threads or os.cpu_count() or 1
@@ -131,8 +132,52 @@ class TerrainRayCaster:
             wp.array(self._ground_top(position, float(np.max(max_length))), dtype=wp.float64, device="cpu"),
             float(near), float(far), num_pixels,
         ]  # fmt: skip
-        self._launch(self._camera_kernel, num_envs, num_pixels, inputs, [depth, image])
+        self._launch(self._camera_kernel, num_envs, inputs, [depth, image])
         return depth.numpy().reshape(num_envs, num_pixels), image.numpy().reshape(num_envs, num_pixels)
+
+    def cast_height_scan(
+        self,
+        position: np.ndarray,
+        yaw: np.ndarray | None,
+        pattern: np.ndarray,
+        start_offset: tuple[float, float, float] | np.ndarray,
+    ) -> np.ndarray:
+        """Ground heights under a grid of vertical rays around each robot (Isaac Lab's height scanner).
+
+        Ray ``k`` of robot ``n`` starts at ``position[n] + R(yaw[n]) (pattern[k] + start_offset[:2], 0) +
+        (0, 0, start_offset[2])`` (no turn when ``yaw`` is None) and goes straight down.
+
+        Args:
+            position: Robot (base) positions in the world frame, ``[N, 3]`` (metres).
+            yaw: Base yaw angles ``[N]`` (rad), or None for world-aligned grids.
+            pattern: Planar ray offsets ``[K, 2]`` (metres).
+            start_offset: Offset of the ray starts ``(x, y, z)`` in the yaw frame (metres).
+
+        Returns:
+            World z of the hits ``[N, K]`` float64 (metres); ``+inf`` where a ray hits nothing (no ground under it,
+            or the ground is above the ray start).
+        """
+        wp = self._wp
+        position = np.ascontiguousarray(position, dtype=np.float64).reshape(-1, 3)
+        num_envs, num_rays = position.shape[0], pattern.shape[0]
+        hit_z = wp.empty(num_envs * num_rays, dtype=wp.float64, device="cpu")
+        if num_envs == 0:
+            return hit_z.numpy().reshape(0, num_rays)
+        # the grid's heading (cos, sin of the yaw), as the numpy path computes it
+        if yaw is None:
+            heading = np.tile([1.0, 0.0], (num_envs, 1))
+        else:
+            yaw = np.asarray(yaw, dtype=np.float64).reshape(-1)
+            heading = np.stack([np.cos(yaw), np.sin(yaw)], axis=1)
+        inputs = [
+            self._heights, self._grid[0], *self._grid[1:],
+            wp.array(position, dtype=wp.vec3d, device="cpu"),
+            wp.array(heading, dtype=wp.vec2d, device="cpu"),
+            wp.array(np.ascontiguousarray(pattern, dtype=np.float64), dtype=wp.vec2d, device="cpu"),
+            wp.vec3d(*np.asarray(start_offset, dtype=np.float64)), num_rays,
+        ]  # fmt: skip
+        self._launch(self._height_scan_kernel, num_envs, inputs, [hit_z])
+        return hit_z.numpy().reshape(num_envs, num_rays)
 
     def _ground_top(self, position: np.ndarray, reach: float) -> np.ndarray:
         """Upper bound of the ground height within ``reach`` metres (horizontally) of each position, ``[N]``.
@@ -159,14 +204,15 @@ class TerrainRayCaster:
         window = np.where(valid_x[:, :, None] & valid_y[:, None, :], window, -np.inf)
         return window.max(axis=(1, 2))
 
-    def _launch(self, kernel: object, num_envs: int, rays_per_env: int, inputs: list, outputs: list) -> None:
-        """Launch ``kernel`` over all rays, split by environment into one launch per thread."""
+    def _launch(self, kernel: object, num_envs: int, inputs: list, outputs: list) -> None:
+        """Launch ``kernel`` over all environments, split into one launch per thread."""
         wp = self._wp
         bounds = np.linspace(0, num_envs, min(self.num_threads, num_envs) + 1).round().astype(int)
 
         def launch(k: int) -> None:
-            start, stop = bounds[k] * rays_per_env, bounds[k + 1] * rays_per_env
-            wp.launch(kernel, dim=stop - start, inputs=[*inputs, int(start)], outputs=outputs, device="cpu")
+            # one kernel thread per environment
+            start, stop = int(bounds[k]), int(bounds[k + 1])
+            wp.launch(kernel, dim=stop - start, inputs=[*inputs, start], outputs=outputs, device="cpu")
 
         if self._pool is None or len(bounds) == 2:
             launch(0)

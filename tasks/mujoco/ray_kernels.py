@@ -17,8 +17,8 @@ f64 = wp.float64
 
 
 @wp.func
-def clearance(h: wp.array2d(dtype=wp.float32), i: int, j: int, u: f64, v: f64, z: f64) -> f64:
-    """Height of (u, v, z) above MuJoCo's triangle surface of cell (i, j), fractions clamped into the cell."""
+def surface(h: wp.array2d(dtype=wp.float32), i: int, j: int, u: f64, v: f64) -> f64:
+    """Height of MuJoCo's triangle surface of cell (i, j) at (u, v) (grid units), fractions clamped into the cell."""
     fu = wp.clamp(u - f64(i), f64(0.0), f64(1.0))
     fv = wp.clamp(v - f64(j), f64(0.0), f64(1.0))
     corner = f64(0.0)
@@ -28,7 +28,13 @@ def clearance(h: wp.array2d(dtype=wp.float32), i: int, j: int, u: f64, v: f64, z
         corner = f64(h[i, j + 1])
     high = wp.max(fu, fv)
     low = wp.min(fu, fv)
-    return z - (f64(h[i, j]) * (f64(1.0) - high) + corner * (high - low) + f64(h[i + 1, j + 1]) * low)
+    return f64(h[i, j]) * (f64(1.0) - high) + corner * (high - low) + f64(h[i + 1, j + 1]) * low
+
+
+@wp.func
+def clearance(h: wp.array2d(dtype=wp.float32), i: int, j: int, u: f64, v: f64, z: f64) -> f64:
+    """Height of (u, v, z) above the ground of cell (i, j)."""
+    return z - surface(h, i, j, u, v)
 
 
 @wp.func
@@ -160,23 +166,64 @@ def camera_kernel(
     z_top: wp.array(dtype=f64), near: f64, far: f64, num_pixels: int, offset: int, depth: wp.array(dtype=f64),
     image: wp.array(dtype=wp.float32),
 ):  # fmt: skip
-    """Depth and normalized image of pixel ``offset + tid`` (camera ``// num_pixels``, pixel ``% num_pixels``)."""
-    r = wp.tid() + offset
-    env = r // num_pixels
-    pixel = r - env * num_pixels
+    """Depth and normalized image of every pixel of camera ``offset + tid`` (one thread per camera)."""
+    env = wp.tid() + offset
     p = position[env]
-    d = rotation[env] * directions[pixel]
-    length = f64(0.0)
-    if is_plane != 0:
-        length = plane_distance(p[2], d[2], near, max_length[pixel])
-    else:
-        length = heightfield_distance(
-            h, cell_max, (p[0] - x_min) * inv_scale, d[0] * inv_scale, (p[1] - y_min) * inv_scale,
-            d[1] * inv_scale, p[2], d[2], near, max_length[pixel], z_top[env],
-        )  # fmt: skip
-    # depth of the hit (along the optical axis or the ray), nothing beyond far
-    value = length * depth_scale[pixel]
-    if value > far:
-        value = f64(wp.inf)
-    depth[r] = value
-    image[r] = wp.float32((wp.clamp(value, near, far) - near) / (far - near))
+    rot = rotation[env]
+    top = z_top[env]
+    u0 = (p[0] - x_min) * inv_scale
+    v0 = (p[1] - y_min) * inv_scale
+    for pixel in range(num_pixels):
+        d = rot * directions[pixel]
+        length = f64(0.0)
+        if is_plane != 0:
+            length = plane_distance(p[2], d[2], near, max_length[pixel])
+        else:
+            length = heightfield_distance(
+                h, cell_max, u0, d[0] * inv_scale, v0, d[1] * inv_scale, p[2], d[2], near, max_length[pixel], top
+            )
+        # depth of the hit (along the optical axis or the ray), nothing beyond far
+        value = length * depth_scale[pixel]
+        if value > far:
+            value = f64(wp.inf)
+        r = env * num_pixels + pixel
+        depth[r] = value
+        image[r] = wp.float32((wp.clamp(value, near, far) - near) / (far - near))
+
+
+@wp.kernel
+def height_scan_kernel(
+    h: wp.array2d(dtype=wp.float32), is_plane: int, inv_scale: f64, x_min: f64, y_min: f64,
+    position: wp.array(dtype=wp.vec3d), heading: wp.array(dtype=wp.vec2d), pattern: wp.array(dtype=wp.vec2d),
+    start_offset: wp.vec3d, num_rays: int, offset: int, hit_z: wp.array(dtype=f64),
+):  # fmt: skip
+    """World z where the vertical rays of robot ``offset + tid`` hit the ground from above, inf for none.
+
+    ``heading`` holds ``(cos yaw, sin yaw)`` of each robot's grid (``(1, 0)`` for a world-aligned grid).
+    """
+    env = wp.tid() + offset
+    p = position[env]
+    c = heading[env][0]
+    s = heading[env][1]
+    top = p[2] + start_offset[2]
+    nx = h.shape[0] - 1
+    ny = h.shape[1] - 1
+    for ray in range(num_rays):
+        lx = pattern[ray][0] + start_offset[0]
+        ly = pattern[ray][1] + start_offset[1]
+        x = c * lx - s * ly + p[0]
+        y = s * lx + c * ly + p[1]
+        z = f64(0.0)
+        if is_plane == 0:
+            u = (x - x_min) * inv_scale
+            v = (y - y_min) * inv_scale
+            if u >= f64(0.0) and u <= f64(nx) and v >= f64(0.0) and v <= f64(ny):
+                i = wp.clamp(int(wp.floor(u)), 0, nx - 1)
+                j = wp.clamp(int(wp.floor(v)), 0, ny - 1)
+                z = surface(h, i, j, u, v)
+            else:
+                z = f64(wp.inf)
+        # a surface above the ray start is not seen
+        if z > top:
+            z = f64(wp.inf)
+        hit_z[env * num_rays + ray] = z
