@@ -8,6 +8,7 @@ import pytest
 from raycast_reference import ReferenceFlatGround, ReferenceHeightField
 
 from rsl_sim.tasks.mujoco.depth_camera import DepthCamera, quat_to_matrix
+from rsl_sim.tasks.mujoco.height_scanner import HeightScanner
 from rsl_sim.tasks.mujoco.ray_caster import TerrainRayCaster
 from rsl_sim.tasks.mujoco.terrain import FLAT_TERRAIN_CFG, ROUGH_TERRAINS_CFG, TerrainGenerator
 
@@ -144,6 +145,29 @@ def test_thread_count_does_not_change_the_image(rough):
     np.testing.assert_array_equal(images[0], images[1])
     # no environments: empty images
     assert DepthCamera(rough).compute(np.zeros((0, 3)), np.zeros((0, 4))).shape == (0, 1, 64, 64)
+
+
+@pytest.mark.parametrize("alignment", ["yaw", "world"])
+def test_height_scan_equals_the_numpy_lookup(rough, alignment):
+    scanner = HeightScanner(rough, ray_alignment=alignment, offset=(0.2, -0.1, 0.5), clip=None)
+    base_pos, _ = _poses(rough, 40, seed=11)
+    yaw = np.random.default_rng(2).uniform(-np.pi, np.pi, 40)
+    # one robot at the edge of the field (rays outside miss), one low over a stair (steps above the starts miss)
+    base_pos[0, :2] = [rough.ground.x_max - 0.3, 0.0]
+    base_pos[1] = [*rough.terrain_origins[2, 0, :2] + [2.0, 0.0], rough.terrain_origins[2, 0, 2] - 1.0]
+    starts = scanner.ray_starts(base_pos, yaw)
+    # the numpy reference: the height field under the ray starts, a miss where none or above the start
+    expected = rough.height_at(starts[..., 0], starts[..., 1])
+    expected = np.where(expected <= starts[..., 2], expected, np.inf)
+    hits = scanner.hit_heights(base_pos, yaw)
+    assert np.isinf(hits[0]).any() and np.isinf(hits[1]).any() and np.isfinite(hits).mean() > 0.9
+    np.testing.assert_array_equal(np.isinf(hits), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(hits[finite], expected[finite], rtol=0.0, atol=1e-12)
+    # on the plane every ray below its start hits z = 0
+    plane = HeightScanner(TerrainGenerator(FLAT_TERRAIN_CFG), offset=(0.0, 0.0, 0.5), clip=None)
+    np.testing.assert_array_equal(plane.hit_heights(np.array([[1.0, 2.0, 0.3], [0.0, 0.0, -0.6]]), [0.4, 0.0]),
+                                  np.r_[np.zeros(187), np.full(187, np.inf)].reshape(2, 187))  # fmt: skip
 
 
 def test_argument_errors(rough):
