@@ -7,18 +7,24 @@ steps the env's own batched simulation alone (same model, same robots, same thre
 that rate in env-step equivalents, and the ratio env / physics. Last, gymnasium's ``Ant-v5`` in a ``SyncVectorEnv``
 gives a yardstick for a standard MuJoCo vector env.
 
+The rough task with the depth camera (``rough_depth``: 32 x 32 every 2 env steps; ``rough_depth64``: the same camera
+at 64 x 64) is also reported as a fraction of the rough task's rate at the same robot count, measured in the same
+run: the cost of the camera.
+
 Usage::
 
     python benchmarks/env_throughput.py                      # flat: 64, 512, 2048; rough: 512, 2048; depth: 512
     python benchmarks/env_throughput.py --tasks rough rough_depth --num-envs 512 --steps 100 --threads 2
+    python benchmarks/env_throughput.py --tasks flat rough rough_depth rough_depth64 --num-envs 512 --ant-envs
 
-Timings on a shared machine vary; the load average is printed with the results.
+Timings on a shared machine vary; the CPU model and the load average are printed with the results.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import time
 
 import gymnasium
@@ -37,7 +43,26 @@ TASKS = {
     "flat": (UnitreeGo2FlatEnvCfg, [64, 512, 2048]),
     "rough": (UnitreeGo2RoughEnvCfg, [512, 2048]),
     "rough_depth": (UnitreeGo2RoughDepthEnvCfg, [512]),
+    "rough_depth64": (lambda: _depth_64(UnitreeGo2RoughDepthEnvCfg()), [512]),
 }
+
+
+def _depth_64(cfg: UnitreeGo2RoughDepthEnvCfg) -> UnitreeGo2RoughDepthEnvCfg:
+    """The depth task with a 64 x 64 camera (same field of view and update period)."""
+    cfg.scene.depth_camera.width = cfg.scene.depth_camera.height = 64
+    return cfg
+
+
+def _cpu_model() -> str:
+    """The CPU model name (Linux), or the platform's processor string."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def time_env(task: str, num_envs: int, steps: int, threads: int, repeats: int) -> tuple[float, float]:
@@ -98,18 +123,24 @@ def main() -> None:
     parser.add_argument("--ant-envs", type=int, nargs="*", default=[16, 64])
     args = parser.parse_args()
 
-    print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
+    print(f"CPU: {_cpu_model()} x {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
     print(
         f"{'task':>11} | {'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}"
     )
+    rates = {}
     for task in args.tasks:
         for num_envs in args.num_envs or TASKS[task][1]:
             steps = max(20, min(args.steps, (args.steps * 512) // num_envs))
             env_rate, physics_rate = time_env(task, num_envs, steps, args.threads, args.repeats)
+            rates[task, num_envs] = env_rate
             print(
                 f"{task:>11} | {num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | "
                 f"{env_rate / physics_rate:>12.0%}"
             )
+    # the camera's cost: the depth tasks as a fraction of the rough task at the same robot count
+    for (task, num_envs), rate in rates.items():
+        if task.startswith("rough_depth") and ("rough", num_envs) in rates:
+            print(f"{task} / rough at {num_envs} robots: {rate / rates['rough', num_envs]:.0%}")
     for num_envs in args.ant_envs:
         rate = time_ant(num_envs, 200)
         if rate is not None:
