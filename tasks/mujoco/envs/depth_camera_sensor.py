@@ -1,10 +1,10 @@
 """The env's depth camera: a ray-cast forward camera on the base whose images refresh at their own rate.
 
-:class:`DepthCameraSensor` wraps :class:`~rsl_sim.tasks.mujoco.depth_camera.DepthCamera` (numpy ray casting on the
-terrain's height field; the image sees the terrain, never a robot). The env calls :meth:`update` once per env step
-after the physics; the images are recomputed every ``period_steps``-th call (Isaac Lab's sensor ``update_period``
-in whole env steps) and kept in between. Envs that reset get a fresh image at once (:meth:`reset`). Nothing is
-computed unless a config adds a camera (``scene.depth_camera``).
+:class:`DepthCameraSensor` wraps :class:`~rsl_sim.tasks.mujoco.depth_camera.DepthCamera` (compiled ray casting on
+the terrain's height field, all envs in one call; the image sees the terrain, never a robot). The env calls
+:meth:`update` once per env step after the physics; the images are recomputed every ``period_steps``-th call (Isaac
+Lab's sensor ``update_period`` in whole env steps) and kept in between. Envs that reset get a fresh image at once
+(:meth:`reset`). Nothing is computed unless a config adds a camera (``scene.depth_camera``).
 """
 
 from __future__ import annotations
