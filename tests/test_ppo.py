@@ -440,7 +440,7 @@ def test_unknown_algorithm_config_key_is_named():
         ({"gamma": 1.5}, ValueError, "gamma"),
         ({"num_learning_epochs": 2.0}, TypeError, "num_learning_epochs"),
         ({"optimizer": "lion"}, ValueError, "optimizer"),
-        ({"num_mini_batches": 31}, ValueError, "num_mini_batches"),
+        ({"num_mini_batches": 0}, ValueError, "num_mini_batches"),
         ({"use_clipped_value_loss": "yes"}, TypeError, "use_clipped_value_loss"),
         ({"torch_compile_mode": "reduce-overhead"}, ValueError, "torch_compile_mode"),
         ({"rnd_cfg": {"weigth": 1.0}}, ValueError, "weigth"),
@@ -455,8 +455,9 @@ def test_invalid_settings_are_refused(options, error, match):
 
 def test_recurrent_model_limits():
     env = RandomEnv()
-    with pytest.raises(ValueError, match="num_mini_batches"):  # 7 > 6 environments
-        PPO.construct_algorithm(env.get_observations(), env, make_cfg(recurrent=True, num_mini_batches=7), "cpu")
+    with pytest.warns(UserWarning, match="num_mini_batches"):  # 7 > 6 environments: one per mini-batch (5.5.1: none)
+        alg = PPO.construct_algorithm(env.get_observations(), env, make_cfg(recurrent=True, num_mini_batches=7), "cpu")
+    assert alg.num_mini_batches == 6
     alg, _ = make_alg(make_cfg(recurrent=True))
     with pytest.raises(ValueError, match="recurrent"):
         PPO(alg.actor, alg.critic, alg.storage, symmetry_cfg={})

@@ -163,9 +163,11 @@ def test_mirror_loss_is_zero_for_equivariant_actor_and_positive_otherwise():
     generic = torch.randn(12, 48)
     equivariant = 0.5 * (generic + m_act @ generic @ m_obs)
     obs = TensorDict({"policy": torch.randn(64, 48)}, [64])
-    batch = SimpleNamespace(observations=obs, actions=torch.randn(64, 12))
     symmetry = Symmetry(None, mirror, use_mirror_loss=True, mirror_loss_coeff=1.0)
+    # compute_loss augments batch.observations in place (as RSL-RL 5.x): one fresh batch per call
+    batch = SimpleNamespace(observations=obs, actions=torch.randn(64, 12))
     assert symmetry.compute_loss(_LinearActor(equivariant), batch, 64).item() < 1e-10
+    batch = SimpleNamespace(observations=obs, actions=torch.randn(64, 12))
     loss = symmetry.compute_loss(_LinearActor(generic), batch, 64)
     assert loss.item() > 1e-2 and loss.requires_grad
 

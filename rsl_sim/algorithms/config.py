@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rsl_sim.utils import resolve_optimizer
+from rsl_sim.utils.compile import COMPILE_MODES
 
 __all__ = [
     "ALGORITHM_CFG_KEYS",
@@ -26,11 +27,6 @@ __all__ = [
 
 SCHEDULES = ("adaptive", "fixed")
 """Learning-rate schedules: ``"adaptive"`` (KL-driven, see ``PPO.update``) or ``"fixed"``."""
-
-COMPILE_MODES = ("default", "max-autotune-no-cudagraphs")
-"""``torch.compile`` modes accepted for the models. The CUDA-graph modes (``"reduce-overhead"``, ``"max-autotune"``)
-are refused, as in RSL-RL 5.x: graph replay overwrites the output of a previous call, and PPO calls each model several
-times before using the outputs."""
 
 LOAD_CFG_KEYS = ("actor", "critic", "optimizer", "iteration", "rnd")
 """Parts of a checkpoint that ``PPO.load`` can load (keys of its ``load_cfg``)."""
@@ -155,21 +151,33 @@ def check_multi_gpu_cfg(multi_gpu_cfg: Mapping[str, Any] | None) -> None:
         )
 
 
-def check_mini_batch_count(num_mini_batches: int, storage: Any, recurrent: bool) -> None:
-    """Refuse more mini-batches than the storage can fill.
+def check_mini_batch_count(num_mini_batches: int, storage: Any, recurrent: bool) -> int:
+    """Return the number of mini-batches the storage can fill: ``num_mini_batches``, or fewer with a warning.
+
+    With more mini-batches than samples (a tiny storage: few envs, few steps), RSL-RL 5.5.1 accepts the config and
+    cuts ``T * N // num_mini_batches = 0``-sample mini-batches, so the update silently changes nothing. rsl_sim accepts
+    the config too, warns, and uses one mini-batch per sample (per environment for recurrent models), so the update
+    still learns.
 
     Args:
-        num_mini_batches: Mini-batches per epoch.
+        num_mini_batches: Mini-batches per epoch, as configured.
         storage: The rollout storage (``num_envs``, ``num_transitions_per_env``).
         recurrent: Whether a model is recurrent (mini-batches are then slices of environments, not of samples).
 
-    Raises:
-        ValueError: If a mini-batch would be empty.
+    Returns:
+        ``min(num_mini_batches, available)``, the number of mini-batches per epoch used.
     """
     available = storage.num_envs if recurrent else storage.num_envs * storage.num_transitions_per_env
     if num_mini_batches > available:
         what = "environments (recurrent models are split by environment)" if recurrent else "samples (T * N)"
-        raise ValueError(f"num_mini_batches ({num_mini_batches}) exceeds the {available} {what} of the storage.")
+        warnings.warn(
+            f"num_mini_batches ({num_mini_batches}) exceeds the {available} {what} of the storage; using"
+            f" {available} mini-batches of one {'environment' if recurrent else 'sample'} each (RSL-RL 5.5.1 would cut"
+            " empty mini-batches and not update at all).",
+            stacklevel=3,
+        )
+        return available
+    return num_mini_batches
 
 
 def check_extensions(rnd_cfg: Any, symmetry_cfg: Any, recurrent: bool) -> None:

@@ -10,7 +10,6 @@ import torch
 from tensordict import TensorDict
 from torch import nn
 
-from rsl_sim.algorithms.compile import compile_model
 from rsl_sim.algorithms.config import check_multi_gpu_cfg, check_unknown_keys, checkpoint_entry
 from rsl_sim.algorithms.construction import ALGORITHM_KIND, MODEL_KIND
 from rsl_sim.algorithms.distributed import all_reduce_gradients, broadcast_module_states
@@ -18,6 +17,7 @@ from rsl_sim.env import VecEnv
 from rsl_sim.models import MLPModel
 from rsl_sim.storage import RolloutStorage
 from rsl_sim.utils import resolve_class, resolve_obs_groups, resolve_optimizer
+from rsl_sim.utils.compile import compile_model
 
 __all__ = ["Distillation", "TeacherMismatchError"]
 

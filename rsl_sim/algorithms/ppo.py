@@ -57,9 +57,10 @@ class PPO(PPOStateMixin):
     :attr:`intrinsic_rewards` after each step; with ``symmetry_cfg``, :attr:`symmetry` (Mittal et al. 2024) augments
     mini-batches and/or adds a mirror loss.
 
-    Options beyond RSL-RL 5.x (defaults keep the 5.x behaviour): ``bootstrap_time_outs_from_final_obs`` (exact
-    time-out bootstrap from ``extras["final_observation"]``), ``torch_compile_mode``; unknown keyword arguments are
-    errors, not warnings.
+    Options beyond RSL-RL 5.x: ``bootstrap_time_outs_from_final_obs`` (exact time-out bootstrap from
+    ``extras["final_observation"]``; on by default, which differs from 5.x wherever the env reports final
+    observations, see ``docs/architecture.md``) and ``torch_compile_mode`` (off by default). Unknown keyword arguments
+    are errors, not warnings; more mini-batches than the storage holds samples are reduced with a warning.
     """
 
     actor: MLPModel
@@ -134,7 +135,8 @@ class PPO(PPOStateMixin):
 
         Raises:
             ValueError: For unknown keyword arguments (the message lists the valid ones), out-of-range values,
-                unknown choices, a ``num_mini_batches`` the storage cannot serve, or symmetry with recurrent models.
+                unknown choices, or symmetry with recurrent models. More mini-batches than the storage can fill are
+                reduced with a warning (see :func:`~rsl_sim.algorithms.config.check_mini_batch_count`).
             TypeError: For values of the wrong type.
         """
         # Refuse unknown arguments and invalid values before touching anything
@@ -143,7 +145,7 @@ class PPO(PPOStateMixin):
         check_ppo_settings({name: arguments[name] for name in PPO_ARGUMENTS})
         check_multi_gpu_cfg(multi_gpu_cfg)
         recurrent = actor.is_recurrent or critic.is_recurrent
-        check_mini_batch_count(num_mini_batches, storage, recurrent)
+        num_mini_batches = check_mini_batch_count(num_mini_batches, storage, recurrent)  # fewer for a tiny storage
 
         # Extensions: curiosity (RND, with its own optimizer) and symmetry (augmentation and/or mirror loss)
         check_extensions(rnd_cfg, symmetry_cfg, recurrent)

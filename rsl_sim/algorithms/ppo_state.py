@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from rsl_sim.algorithms.compile import compile_model
 from rsl_sim.algorithms.config import checkpoint_entry, resolve_load_cfg
 from rsl_sim.algorithms.distributed import all_reduce_gradients, broadcast_module_states
+from rsl_sim.utils.compile import compile_model
 
 if TYPE_CHECKING:
     from rsl_sim.extensions import RandomNetworkDistillation

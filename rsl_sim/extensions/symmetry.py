@@ -98,6 +98,10 @@ class Symmetry:
     def compute_loss(self, actor: Any, batch: Any, original_batch_size: int) -> torch.Tensor:
         """Mirror loss: MSE between ``actor(mirror(obs))`` and ``mirror(actor(obs))`` over the mirrored copies.
 
+        Without ``use_data_augmentation`` the mini-batch is not augmented yet: as in RSL-RL 5.x, the observations are
+        augmented here and ``batch.observations`` is replaced by the augmented ``[original_batch_size * num_aug]``
+        batch (originals first; the other fields keep their size), which code written against the reference may read.
+
         Args:
             actor: The actor model; called deterministically (its mean action).
             batch: The mini-batch (augmented or not).
@@ -106,9 +110,9 @@ class Symmetry:
         Returns:
             A scalar loss, detached when ``use_mirror_loss`` is False.
         """
-        observations = batch.observations
         if not self.use_data_augmentation:
-            observations, _ = self.data_augmentation_func(env=self.env, obs=observations, actions=None)
+            batch.observations, _ = self.data_augmentation_func(env=self.env, obs=batch.observations, actions=None)
+        observations = batch.observations
         self._num_aug(observations.batch_size[0], original_batch_size)
         mean_actions = actor(observations)
         # Mirror the actor's mean action on the originals: [original * num_aug] with the originals first

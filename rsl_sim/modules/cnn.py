@@ -94,7 +94,7 @@ class CNN(nn.Sequential):
                 raise ValueError(f"Unknown CNN norm '{layer_norm}' for layer {idx}. Valid norms are: {list(_NORMS)}.")
 
             # Convolution with the reference's padding (none -> no padding)
-            pad = (0, 0) if padding == "none" else tuple(_padding(n, kernel, step, dil) for n in size)
+            pad = (0, 0) if padding == "none" else _compute_padding(size, kernel, step, dil)
             layers.append(
                 nn.Conv2d(
                     channels,
@@ -106,7 +106,7 @@ class CNN(nn.Sequential):
                     padding_mode="zeros" if padding == "none" else padding,
                 )
             )
-            size = tuple(_conv_output_size(n, kernel, step, dil, p) for n, p in zip(size, pad))
+            size = _compute_output_dim(size, kernel, step, dil, pad)
             if min(size) <= 0:
                 raise ValueError(
                     f"CNN layer {idx} (kernel {kernel}, stride {step}, dilation {dil}, padding '{padding}') leaves an"
@@ -121,7 +121,7 @@ class CNN(nn.Sequential):
             layers.append(resolve_nn_activation(activation))
             if pool:
                 layers.append(nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-                size = tuple(math.ceil(n / 2) for n in size)
+                size = tuple(math.ceil(n / 2) for n in size)  # = _compute_output_dim(..., is_max_pool=True)
             channels = out_channels
 
         # Global pooling to one value per channel
@@ -170,6 +170,55 @@ class CNN(nn.Sequential):
         for layer in self:
             x = layer(x)
         return x
+
+
+def _compute_padding(input_hw: tuple[int, int], kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """Padding ``(height, width)`` on each side of a padded convolution layer (RSL-RL 5.x's helper, same name).
+
+    Per dimension: half of the extra extent ``dilation * (kernel - 1) + 1 - stride`` minus the remainder
+    ``size mod stride``, rounded up. Equal to the reference's value wherever that is valid; where the reference's
+    formula goes negative (``Conv2d`` refuses negative padding) it is 0.
+
+    Args:
+        input_hw: Input ``(height, width)`` of the layer.
+        kernel: Kernel size.
+        stride: Stride.
+        dilation: Dilation.
+
+    Returns:
+        The padding ``(height, width)``.
+    """
+    return _padding(input_hw[0], kernel, stride, dilation), _padding(input_hw[1], kernel, stride, dilation)
+
+
+def _compute_output_dim(
+    input_hw: tuple[int, int],
+    kernel: int,
+    stride: int,
+    dilation: int,
+    padding: tuple[int, int],
+    is_max_pool: bool = False,
+) -> tuple[int, int]:
+    """Output ``(height, width)`` of a convolution layer (RSL-RL 5.x's helper, same name and signature).
+
+    The size formula of ``torch.nn.Conv2d``; with ``is_max_pool`` also the ``MaxPool2d(3, stride=2, padding=1)`` that
+    follows (halved, rounded up).
+
+    Args:
+        input_hw: Input ``(height, width)``.
+        kernel: Kernel size.
+        stride: Stride.
+        dilation: Dilation.
+        padding: Padding ``(height, width)`` on each side.
+        is_max_pool: Whether the layer's max pooling follows.
+
+    Returns:
+        The output ``(height, width)``.
+    """
+    height, width = (_conv_output_size(n, kernel, stride, dilation, p) for n, p in zip(input_hw, padding))
+    if is_max_pool:
+        height, width = math.ceil(height / 2), math.ceil(width / 2)
+    return height, width
 
 
 def _padding(size: int, kernel: int, stride: int, dilation: int) -> int:

@@ -11,6 +11,8 @@ from .callables import (
     subclass_of,
 )
 from .checkpoint import load_checkpoint, save_checkpoint
+from .compile import compile_model
+from .gradients import reduce_gradients_in_buckets
 from .log_writers import LogWriter, TensorBoardLogWriter, WandbLogWriter
 from .nan_check import NonFiniteEnvOutputError, check_nan
 from .obs_groups import resolve_obs_groups
@@ -27,8 +29,10 @@ __all__ = [
     "WandbLogWriter",
     "check_nan",
     "class_with_method",
+    "compile_model",
     "function_with_parameters",
     "load_checkpoint",
+    "reduce_gradients_in_buckets",
     "save_checkpoint",
     "get_param",
     "resolve_callable",
