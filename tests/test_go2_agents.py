@@ -66,7 +66,7 @@ def test_every_registered_agent_cfg_is_a_valid_train_config():
     names = {}
     for task in TASKS:
         kwargs = gymnasium.spec(task).kwargs
-        keys = sorted(key for key in kwargs if key.endswith("_entry_point") and key != "cfg_entry_point")
+        keys = sorted(key for key in kwargs if key.endswith("_cfg_entry_point") and key != "cfg_entry_point")
         names[task] = keys
         for key in keys:
             cfg = load_entry_point(kwargs[key])

@@ -206,7 +206,7 @@ def test_config_errors_are_actionable():
 
 
 def test_render_returns_rgb_frames():
-    env = VelocityEnv(num_envs=2, seed=0, render_mode="rgb_array")
+    env = VelocityEnv(num_envs=2, cfg=UnitreeGo2FlatEnvCfg(), seed=0, render_mode="rgb_array")
     env.cfg.viewer.width, env.cfg.viewer.height = 160, 120
     try:
         frame = env.render()

@@ -64,7 +64,7 @@ def test_pd_law_acts_at_every_physics_step(physics):
 
 
 def test_torques_stay_within_limits_under_extreme_actions():
-    env = VelocityEnv(num_envs=8, seed=0)
+    env = VelocityEnv(num_envs=8, cfg=UnitreeGo2FlatEnvCfg(), seed=0)
     rng = np.random.default_rng(2)
     at_limit = 0
     for _ in range(40):
@@ -109,7 +109,7 @@ def test_batch_is_identical_for_any_thread_count(physics):
 
 def test_a_diverged_simulation_terminates_and_restarts(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # MuJoCo appends its warning to MUJOCO_LOG.TXT in the working directory
-    env = VelocityEnv(num_envs=3, seed=0)
+    env = VelocityEnv(num_envs=3, cfg=UnitreeGo2FlatEnvCfg(), seed=0)
     env.sim.qvel[1, 8] = np.nan  # MuJoCo rejects the state, resets that simulation and warns
     obs, reward, terminated, truncated, infos = env.step(np.zeros((3, 12)))
     assert terminated.tolist() == [False, True, False] and not truncated.any()

@@ -21,6 +21,8 @@ import importlib
 import importlib.util
 from typing import Any
 
+from rsl_sim.utils.callables import resolve_object
+
 from .default_agent import default_ppo_cfg
 from .errors import CliError, from_import_error, missing_dependency
 
@@ -153,16 +155,12 @@ def load_entry_point(entry: Any, source: str) -> Any:
     """
     if not isinstance(entry, str):
         return entry
-    module_name, _, attr = entry.partition(":")
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split(".") if attr else []:
-            obj = getattr(obj, part)
+        return resolve_object(entry)
     except ImportError as error:
         raise from_import_error(error, source) or CliError(f"cannot import {entry!r} ({source}): {error}.") from error
-    except AttributeError as error:
+    except (AttributeError, ValueError) as error:
         raise CliError(f"cannot import {entry!r} ({source}): {error}.") from error
-    return obj
 
 
 def task_function(task: str, kwarg: str, purpose: str) -> Any:

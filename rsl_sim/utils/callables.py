@@ -150,17 +150,37 @@ def resolve_callable(
         raise ValueError("Cannot resolve an empty name. Pass a class, 'package.module:Attr' or a plain rsl_sim name.")
 
     # Dispatch on the form of the name
-    if ":" in name:
-        obj = _resolve_colon_name(name)
-    elif "." in name:
-        obj = _resolve_dotted_name(name)
-    else:
-        obj = _resolve_plain_name(name)
+    obj = resolve_object(name) if ":" in name or "." in name else _resolve_plain_name(name)
 
     # Only callables are meaningful here (classes, functions, callable instances)
     if not callable(obj):
         raise TypeError(f"'{name}' resolved to {obj!r} of type {type(obj).__name__}, which is not callable.")
     return _check_kind(obj, name, expected, key)
+
+
+def resolve_object(name: str) -> Any:
+    """Import the object a qualified name names: ``"package.module:Attr.Nested"`` or ``"package.module.Attr"``.
+
+    The one resolver of such names in rsl_sim (config ``class_name`` values through :func:`resolve_callable`, task
+    registration entry points, env config entry points, term functions). It only imports and looks up: callers that
+    call the result check its kind first (:func:`resolve_callable` with an :class:`ExpectedKind`).
+
+    Args:
+        name: The qualified name.
+
+    Returns:
+        The object (a class, function, config object, dict, ...).
+
+    Raises:
+        ValueError: If the name is malformed (empty module or attribute part) or has no module part.
+        ImportError: If the module part cannot be imported.
+        AttributeError: If the module exists but the attribute path does not.
+    """
+    if ":" in name:
+        return _resolve_colon_name(name)
+    if "." in name:
+        return _resolve_dotted_name(name)
+    raise ValueError(f"'{name}' is not a qualified name; give 'package.module:Attr'.")
 
 
 def resolve_class(

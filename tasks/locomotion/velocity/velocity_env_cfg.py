@@ -16,13 +16,15 @@ import math
 from dataclasses import dataclass, field
 
 from rsl_sim.tasks.assets.robot_cfg import RobotAssetCfg
+from rsl_sim.tasks.locomotion.velocity.mdp.actions import JointPositionActionCfg
+from rsl_sim.tasks.locomotion.velocity.mdp.commands import UniformVelocityCommandCfg, VelocityRangesCfg
+from rsl_sim.tasks.mujoco.envs.manager_based_rl_env_cfg import ManagerBasedRLEnvCfg
 from rsl_sim.tasks.mujoco.managers.term_cfg import (
     ContactSensorCfg,
     CurriculumTermCfg,
     DepthCameraCfg,
     EventTermCfg,
     HeightScannerCfg,
-    JointPositionActionCfg,
     ObservationGroupCfg,
     ObservationTermCfg,
     PhysicsCfg,
@@ -31,8 +33,6 @@ from rsl_sim.tasks.mujoco.managers.term_cfg import (
     TerminationTermCfg,
     TerrainCfg,
     UniformNoiseCfg,
-    UniformVelocityCommandCfg,
-    VelocityRangesCfg,
     ViewerCfg,
 )
 from rsl_sim.tasks.mujoco.terrain import ROUGH_TERRAINS_CFG
@@ -220,7 +220,7 @@ def _default_events() -> dict[str, EventTermCfg | None]:
 
 
 @dataclass
-class VelocityEnvCfg:
+class VelocityEnvCfg(ManagerBasedRLEnvCfg):
     """The velocity-tracking task: Isaac Lab's ``LocomotionVelocityRoughEnvCfg`` terms (robot and ground per subclass).
 
     Attributes:
@@ -237,6 +237,10 @@ class VelocityEnvCfg:
         curriculum: Curriculum terms by name (run on the envs being reset).
         seed: Seed of the startup randomization when ``reset`` is not given one; None draws from the OS.
         viewer: Offscreen rendering.
+        mdp_module: The package of the plain term names: this task's :mod:`rsl_sim.tasks.locomotion.velocity.mdp`.
+
+    Defaults never overwrite what a caller passes (``VelocityEnvCfg(decimation=2).decimation == 2``); the physics
+    step is ``PhysicsCfg``'s 0.005 s.
     """
 
     scene: SceneCfg = field(default_factory=SceneCfg)
@@ -267,12 +271,9 @@ class VelocityEnvCfg:
     )
     seed: int | None = None
     viewer: ViewerCfg = field(default_factory=ViewerCfg)
+    mdp_module: str | None = "rsl_sim.tasks.locomotion.velocity.mdp"
 
     def __post_init__(self) -> None:
-        # general settings of the velocity task
-        self.physics.dt = 0.005
-        self.decimation = 4
-        self.episode_length_s = 20.0
         # the terrain generator lays out difficulty levels when the terrain-level curriculum is on
         generator = self.scene.terrain.terrain_generator
         if generator is not None:

@@ -27,7 +27,6 @@ updated after the physics of each step and for the envs that reset (the camera a
 from __future__ import annotations
 
 import copy
-import importlib
 import math
 from typing import Any
 
@@ -36,42 +35,39 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg, VelocityEnvCfg
-from rsl_sim.tasks.locomotion.velocity.mdp.actions import JointPositionAction
-from rsl_sim.tasks.locomotion.velocity.mdp.commands import UniformVelocityCommand
-from rsl_sim.tasks.locomotion.velocity.mdp.curriculums import CurriculumManager
-from rsl_sim.tasks.locomotion.velocity.mdp.events import EventManager
-from rsl_sim.tasks.locomotion.velocity.mdp.observations import ObservationManager
-from rsl_sim.tasks.locomotion.velocity.mdp.rewards import RewardManager
-from rsl_sim.tasks.locomotion.velocity.mdp.terminations import TerminationManager
 from rsl_sim.tasks.mujoco.batched_sim import BatchedMujocoSim
 from rsl_sim.tasks.mujoco.curriculum import TerrainCurriculum
 from rsl_sim.tasks.mujoco.envs import env_state
 from rsl_sim.tasks.mujoco.envs.contact_sensor import ContactSensor
 from rsl_sim.tasks.mujoco.envs.depth_camera_sensor import DepthCameraSensor
 from rsl_sim.tasks.mujoco.envs.height_scanner_sensor import HeightScannerSensor
+from rsl_sim.tasks.mujoco.envs.manager_based_rl_env_cfg import ManagerBasedRLEnvCfg
 from rsl_sim.tasks.mujoco.envs.robot import RobotData
 from rsl_sim.tasks.mujoco.envs.scene import build_scene
 from rsl_sim.tasks.mujoco.envs.viewer import OffscreenViewer
+from rsl_sim.tasks.mujoco.managers.curriculum_manager import CurriculumManager
+from rsl_sim.tasks.mujoco.managers.event_manager import EventManager
+from rsl_sim.tasks.mujoco.managers.observation_manager import ObservationManager
+from rsl_sim.tasks.mujoco.managers.reward_manager import RewardManager
+from rsl_sim.tasks.mujoco.managers.termination_manager import TerminationManager
 from rsl_sim.tasks.mujoco.spatial import quat_rotate
 from rsl_sim.tasks.mujoco.terrain import FLAT_TERRAIN_CFG, TerrainGenerator
+from rsl_sim.utils.callables import resolve_callable, subclass_of
 
 
-def load_cfg(cfg_entry_point: str) -> VelocityEnvCfg:
-    """Build a config from ``"package.module:ConfigClass"``.
+def load_cfg(cfg_entry_point: str) -> ManagerBasedRLEnvCfg:
+    """Build a config from ``"package.module:ConfigClass"`` (resolved by ``rsl_sim.utils.callables``).
 
     Raises:
-        ValueError: If the entry point cannot be imported or does not give a :class:`VelocityEnvCfg`.
+        ValueError: If the entry point cannot be imported or does not name a :class:`ManagerBasedRLEnvCfg` class.
     """
-    module_name, _, attr = cfg_entry_point.partition(":")
     try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as error:
-        raise ValueError(f"cfg_entry_point={cfg_entry_point!r} cannot be imported: {error}.") from error
-    cfg = factory()
-    if not isinstance(cfg, VelocityEnvCfg):
-        raise ValueError(f"cfg_entry_point={cfg_entry_point!r} gave {type(cfg).__name__}, not a VelocityEnvCfg.")
-    return cfg
+        factory = resolve_callable(
+            cfg_entry_point, subclass_of(ManagerBasedRLEnvCfg, "an env config"), key="cfg_entry_point"
+        )
+    except (ImportError, AttributeError, TypeError, ValueError) as error:
+        raise ValueError(f"cfg_entry_point={cfg_entry_point!r} cannot be used: {error}") from error
+    return factory()
 
 
 class VelocityEnv(gymnasium.vector.VectorEnv):
@@ -80,14 +76,15 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
     Args:
         num_envs: Number of environments; None keeps ``cfg.scene.num_envs``.
         cfg: The task config (copied); None builds it from ``cfg_entry_point``.
-        cfg_entry_point: ``"package.module:ConfigClass"``; used when ``cfg`` is None (default: the Go2 flat task).
+        cfg_entry_point: ``"package.module:ConfigClass"``; used when ``cfg`` is None (one of the two is needed).
         render_mode: None or ``"rgb_array"``.
         seed: Seed of the startup randomization and of the first episodes; None uses ``cfg.seed``.
         **entry_points: Further ``*_entry_point`` registration kwargs (the task's agent configs), kept in
             ``entry_points``.
 
     Raises:
-        ValueError: For an invalid config, ``num_envs`` < 1, an unsupported render mode or an unknown keyword.
+        ValueError: For a missing or invalid config, ``num_envs`` < 1, an unsupported render mode or an unknown
+            keyword.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"], "render_fps": 50}
@@ -95,7 +92,7 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
     def __init__(
         self,
         num_envs: int | None = None,
-        cfg: VelocityEnvCfg | None = None,
+        cfg: ManagerBasedRLEnvCfg | None = None,
         cfg_entry_point: str | None = None,
         render_mode: str | None = None,
         seed: int | None = None,
@@ -111,9 +108,14 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         self.entry_points = dict(entry_points)
         # Config
         if cfg is None:
-            cfg = load_cfg(cfg_entry_point) if cfg_entry_point is not None else UnitreeGo2FlatEnvCfg()
-        elif not isinstance(cfg, VelocityEnvCfg):
-            raise ValueError(f"cfg must be a VelocityEnvCfg, got {type(cfg).__name__}.")
+            if cfg_entry_point is None:
+                raise ValueError(
+                    "VelocityEnv needs cfg= (a ManagerBasedRLEnvCfg such as a task's VelocityEnvCfg) or"
+                    " cfg_entry_point= ('package.module:ConfigClass'); gymnasium.make_vec(<task id>) passes the task's."
+                )
+            cfg = load_cfg(cfg_entry_point)
+        elif not isinstance(cfg, ManagerBasedRLEnvCfg):
+            raise ValueError(f"cfg must be a ManagerBasedRLEnvCfg (e.g. a VelocityEnvCfg), got {type(cfg).__name__}.")
         cfg = copy.deepcopy(cfg)
         if num_envs is not None:
             cfg.scene.num_envs = int(num_envs)
@@ -179,8 +181,9 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         # MDP
         self.episode_length_buf = np.zeros(self.num_envs, dtype=np.int64)
         self.common_step_counter = 0
-        self.action_term = JointPositionAction(cfg.actions, self)
-        self.command_manager = {name: UniformVelocityCommand(c, self) for name, c in cfg.commands.items()}
+        # action and command terms are built from their configs' class_type (Isaac Lab's ActionTermCfg.class_type)
+        self.action_term = _build_term("actions", cfg.actions, self)
+        self.command_manager = {name: _build_term(f"commands.{name}", c, self) for name, c in cfg.commands.items()}
         self.event_manager = EventManager(cfg.events, self)
         self.termination_manager = TerminationManager(cfg.terminations, self)
         self.reward_manager = RewardManager(cfg.rewards, self)
@@ -466,3 +469,18 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         base = self.robot.base_body_id
         self.sim.xfrc_applied[:, base, 0:3] = quat_rotate(quat, self.external_wrench_b[:, 0:3])
         self.sim.xfrc_applied[:, base, 3:6] = quat_rotate(quat, self.external_wrench_b[:, 3:6])
+
+
+def _build_term(key: str, cfg: Any, env: VelocityEnv) -> Any:
+    """Build an action or command term as ``cfg.class_type(cfg, env)``.
+
+    Raises:
+        ValueError: If the config has no ``class_type`` class.
+    """
+    class_type = getattr(cfg, "class_type", None)
+    if not isinstance(class_type, type):
+        raise ValueError(
+            f"{key}: the config {type(cfg).__name__} names no term class (class_type={class_type!r}); use a term config"
+            " such as the velocity task's JointPositionActionCfg or UniformVelocityCommandCfg."
+        )
+    return class_type(cfg, env)

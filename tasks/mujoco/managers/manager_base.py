@@ -1,9 +1,12 @@
-"""Turn term configs into callables: resolve ``func``, check ``params`` and resolve entity selections.
+"""Turn term configs into callables, shared by the env's five managers (Isaac Lab's ``ManagerBase``).
 
-Used by every manager of the task (observations, rewards, terminations, events). A term's ``func`` may be a callable,
-a plain name looked up in the manager's term module, or ``"package.module:attr"``; its ``params`` must be keyword
-arguments of the function (checked here, with the valid names in the error). :class:`SceneEntityCfg` values in
-``params`` are replaced by :class:`EntitySelection` objects holding the resolved joint/body indices.
+:class:`ManagerBase` loads a manager's terms once (Isaac Lab's ``ManagerBase._prepare_terms``): for each configured term
+it resolves ``func``, checks ``params`` against the function's signature and resolves entity selections; the managers
+(observations, rewards, terminations, events, curriculum) only say what they keep of each term. A term's ``func`` may
+be a callable, ``"package.module:attr"`` (resolved by :func:`rsl_sim.utils.callables.resolve_callable`, which refuses
+anything but a function taking ``env``), or a plain name looked up in the task's MDP module for that kind of term
+(``<cfg.mdp_module>.<term_module>``, e.g. ``rsl_sim.tasks.locomotion.velocity.mdp.rewards``). :class:`SceneEntityCfg`
+values in ``params`` are replaced by :class:`EntitySelection` objects holding the resolved joint/body indices.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rsl_sim.tasks.assets.robot_cfg import resolve_names
 from rsl_sim.tasks.mujoco.managers.term_cfg import SceneEntityCfg
+from rsl_sim.utils.callables import function_with_parameters, resolve_callable
 
 if TYPE_CHECKING:
     from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
@@ -39,41 +42,44 @@ class EntitySelection:
     body_ids: np.ndarray | slice
 
 
-def resolve_func(func: Callable[..., Any] | str, module: ModuleType, *, key: str) -> Callable[..., Any]:
-    """Resolve a term function from a callable, a name in ``module`` or ``"package.module:attr"``.
+def resolve_term_func(func: Callable[..., Any] | str, module_name: str | None, *, key: str) -> Callable[..., Any]:
+    """Resolve a term function from a callable, ``"package.module:attr"`` or a plain name in ``module_name``.
 
     Args:
         func: The configured function.
-        module: Module searched for plain names.
+        module_name: Module searched for plain names (the task's MDP module of this kind of term); None: plain names
+            are refused.
         key: Config path of the term, for error messages.
 
     Returns:
         The callable.
 
     Raises:
-        ValueError: If the name cannot be resolved to a callable.
+        ValueError: If the name cannot be resolved to a term function (a qualified name must name a function with an
+            ``env`` parameter; it is refused before anything calls it).
     """
     if callable(func):
         return func
     if not isinstance(func, str) or not func:
         raise ValueError(f"{key}.func must be a callable or a function name, got {func!r}.")
-    if ":" in func:
-        module_name, attr = func.split(":", 1)
+    if ":" in func or "." in func:
         try:
-            target = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as error:
-            raise ValueError(f"{key}.func={func!r} cannot be imported: {error}.") from error
-    else:
-        terms = {
-            name: value
-            for name, value in vars(module).items()
-            if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
-        }
-        target = terms.get(func)
-        if target is None:
-            raise ValueError(f"{key}.func={func!r} is not a term of {module.__name__}; available: {sorted(terms)}.")
-    if not callable(target):
-        raise ValueError(f"{key}.func={func!r} resolves to {type(target).__name__}, not a callable.")
+            return resolve_callable(func, function_with_parameters(("env",), "a term function"), key=f"{key}.func")
+        except (ImportError, AttributeError, TypeError, ValueError) as error:
+            raise ValueError(f"{key}.func={func!r} cannot be used: {error}") from error
+    if module_name is None:
+        raise ValueError(
+            f"{key}.func={func!r}: plain term names need the env config's mdp_module; give 'package.module:{func}'."
+        )
+    module = importlib.import_module(module_name)
+    terms = {
+        name: value
+        for name, value in vars(module).items()
+        if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
+    }
+    target = terms.get(func)
+    if target is None:
+        raise ValueError(f"{key}.func={func!r} is not a term of {module.__name__}; available: {sorted(terms)}.")
     return target
 
 
@@ -144,3 +150,62 @@ def _select(env: VelocityEnv, cfg: SceneEntityCfg, *, key: str) -> EntitySelecti
     if cfg.body_names is not None:
         body_ids = np.asarray(resolve_names(cfg.body_names, body_names, key=f"{key}.body_names"))
     return EntitySelection(name=cfg.name, joint_ids=joint_ids, body_ids=body_ids)
+
+
+class ManagerBase:
+    """Term loading shared by the managers (Isaac Lab's ``ManagerBase``): resolve, check and keep each term.
+
+    A subclass names its config section (:attr:`cfg_key`, e.g. ``"rewards"``), the module of its plain term names
+    inside the task's MDP package (:attr:`term_module`) and how many leading arguments the manager passes to a term
+    (:attr:`num_leading_args`: ``env``, or ``env, env_ids``), and keeps what it needs of each term in
+    :meth:`_add_term`.
+
+    Args:
+        cfg: Terms by name (None entries are left out).
+        env: The environment (``env.cfg.mdp_module`` names the task's MDP package).
+
+    Raises:
+        ValueError: If a term cannot be resolved or its params do not match its function.
+    """
+
+    cfg_key: str = ""
+    """Config section of the terms (``"rewards"``), the prefix of error messages."""
+
+    term_module: str = ""
+    """Module of the plain term names inside the task's MDP package (``"rewards"``)."""
+
+    num_leading_args: int = 1
+    """Positional arguments the manager passes before ``params`` (1: ``env``; 2: ``env, env_ids``)."""
+
+    def __init__(self, cfg: dict[str, Any], env: VelocityEnv) -> None:
+        self.cfg = cfg
+        self.env = env
+        self._prepare_terms(cfg)
+
+    @property
+    def term_names(self) -> list[str]:
+        """Names of the active terms, in order."""
+        return list(self._term_names)
+
+    def _prepare_terms(self, cfg: dict[str, Any]) -> None:
+        """Resolve every configured term and hand it to :meth:`_add_term` (None entries are left out)."""
+        self._term_names: list[str] = []
+        for name, term in cfg.items():
+            if term is None:
+                continue
+            key = f"{self.cfg_key}.{name}"
+            func, params = self._resolve_term(term, key)
+            self._add_term(name, term, func, params, key)
+            self._term_names.append(name)
+
+    def _resolve_term(self, term: Any, key: str) -> tuple[Callable[..., Any], dict[str, Any]]:
+        """The term's function and its resolved params, after checking them against the function's signature."""
+        mdp_module = getattr(self.env.cfg, "mdp_module", None)
+        module_name = f"{mdp_module}.{self.term_module}" if mdp_module else None
+        func = resolve_term_func(term.func, module_name, key=key)
+        check_params(func, term.params, key=key, skip=self.num_leading_args)
+        return func, resolve_params(self.env, term.params, key=key)
+
+    def _add_term(self, name: str, term: Any, func: Callable[..., Any], params: dict[str, Any], key: str) -> None:
+        """Keep one resolved term (subclasses store what they evaluate)."""
+        raise NotImplementedError

@@ -121,55 +121,26 @@ class EventTermCfg:
 
 
 @dataclass
-class VelocityRangesCfg:
-    """Sampling ranges of the velocity command (Isaac Lab's ``UniformVelocityCommandCfg.Ranges``)."""
+class ActionTermCfg:
+    """Base of the action term configs (Isaac Lab's ``ActionTermCfg``): the env builds ``class_type(cfg, env)``.
 
-    lin_vel_x: tuple[float, float] = (-1.0, 1.0)
-    lin_vel_y: tuple[float, float] = (-1.0, 1.0)
-    ang_vel_z: tuple[float, float] = (-1.0, 1.0)
-    heading: tuple[float, float] | None = None
+    Attributes:
+        class_type: The action term class (set by each config class, e.g. the velocity task's
+            ``JointPositionActionCfg``).
+    """
+
+    class_type: type | None = None
 
 
 @dataclass
-class UniformVelocityCommandCfg:
-    """Base velocity command ``(v_x, v_y, omega_z)`` in the base frame (Isaac Lab's ``UniformVelocityCommandCfg``).
+class CommandTermCfg:
+    """Base of the command term configs (Isaac Lab's ``CommandTermCfg``): the env builds ``class_type(cfg, env)``.
 
     Attributes:
-        resampling_time_range: ``(min, max)`` seconds between two resamplings, per env.
-        rel_standing_envs: Probability that a resampled command is zero (standing).
-        rel_heading_envs: Probability that ``omega_z`` follows the heading target (with ``heading_command``).
-        heading_command: Whether ``omega_z`` is computed from a heading target: ``clip(k * wrap(target - heading))``.
-        heading_control_stiffness: The gain ``k`` of the heading controller.
-        ranges: Sampling ranges.
-        vel_xy_success_threshold: Mean xy tracking error [m/s] below which an episode counts as a success.
-        vel_yaw_success_threshold: Mean yaw-rate tracking error [rad/s] below which an episode counts as a success.
+        class_type: The command term class (set by each config class, e.g. ``UniformVelocityCommandCfg``).
     """
 
-    resampling_time_range: tuple[float, float] = (10.0, 10.0)
-    rel_standing_envs: float = 0.0
-    rel_heading_envs: float = 1.0
-    heading_command: bool = False
-    heading_control_stiffness: float = 1.0
-    ranges: VelocityRangesCfg = field(default_factory=VelocityRangesCfg)
-    vel_xy_success_threshold: float = 0.5
-    vel_yaw_success_threshold: float = 0.4
-
-
-@dataclass
-class JointPositionActionCfg:
-    """Joint position targets ``offset + scale * action`` (Isaac Lab's ``JointPositionActionCfg``).
-
-    Attributes:
-        joint_names: Regular expression(s) over the robot's joint names (order: the robot's joint order).
-        scale: Action scale [rad].
-        use_default_offset: Whether the offset is the default joint position (else 0).
-        clip: Optional ``(min, max)`` applied to the raw actions.
-    """
-
-    joint_names: str | tuple[str, ...] = ".*"
-    scale: float = 1.0
-    use_default_offset: bool = True
-    clip: tuple[float, float] | None = None
+    class_type: type | None = None
 
 
 @dataclass

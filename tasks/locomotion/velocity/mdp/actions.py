@@ -7,12 +7,13 @@ simulation's ``ctrl`` rows once per env step; the actuators' PD law runs at ever
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rsl_sim.tasks.assets.robot_cfg import resolve_names
-from rsl_sim.tasks.mujoco.managers.term_cfg import JointPositionActionCfg
+from rsl_sim.tasks.mujoco.managers.term_cfg import ActionTermCfg
 
 if TYPE_CHECKING:
     from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
@@ -67,3 +68,22 @@ class JointPositionAction:
         """
         self.action[env_ids] = 0.0
         self.prev_action[env_ids] = 0.0
+
+
+@dataclass
+class JointPositionActionCfg(ActionTermCfg):
+    """Joint position targets ``offset + scale * action`` (Isaac Lab's ``JointPositionActionCfg``).
+
+    Attributes:
+        class_type: :class:`JointPositionAction`.
+        joint_names: Regular expression(s) over the robot's joint names (order: the robot's joint order).
+        scale: Action scale [rad].
+        use_default_offset: Whether the offset is the default joint position (else 0).
+        clip: Optional ``(min, max)`` applied to the raw actions.
+    """
+
+    joint_names: str | tuple[str, ...] = ".*"
+    scale: float = 1.0
+    use_default_offset: bool = True
+    clip: tuple[float, float] | None = None
+    class_type: type = JointPositionAction

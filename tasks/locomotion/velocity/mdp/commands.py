@@ -13,11 +13,12 @@ standing envs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rsl_sim.tasks.mujoco.managers.term_cfg import UniformVelocityCommandCfg
+from rsl_sim.tasks.mujoco.managers.term_cfg import CommandTermCfg
 from rsl_sim.tasks.mujoco.spatial import wrap_to_pi
 
 if TYPE_CHECKING:
@@ -162,3 +163,40 @@ class UniformVelocityCommand:
         # pinned commands (evaluation) override all of the above
         if self.fixed_command is not None:
             self.vel_command_b[:] = self.fixed_command
+
+
+@dataclass
+class VelocityRangesCfg:
+    """Sampling ranges of the velocity command (Isaac Lab's ``UniformVelocityCommandCfg.Ranges``)."""
+
+    lin_vel_x: tuple[float, float] = (-1.0, 1.0)
+    lin_vel_y: tuple[float, float] = (-1.0, 1.0)
+    ang_vel_z: tuple[float, float] = (-1.0, 1.0)
+    heading: tuple[float, float] | None = None
+
+
+@dataclass
+class UniformVelocityCommandCfg(CommandTermCfg):
+    """Base velocity command ``(v_x, v_y, omega_z)`` in the base frame (Isaac Lab's ``UniformVelocityCommandCfg``).
+
+    Attributes:
+        class_type: :class:`UniformVelocityCommand`.
+        resampling_time_range: ``(min, max)`` seconds between two resamplings, per env.
+        rel_standing_envs: Probability that a resampled command is zero (standing).
+        rel_heading_envs: Probability that ``omega_z`` follows the heading target (with ``heading_command``).
+        heading_command: Whether ``omega_z`` is computed from a heading target: ``clip(k * wrap(target - heading))``.
+        heading_control_stiffness: The gain ``k`` of the heading controller.
+        ranges: Sampling ranges.
+        vel_xy_success_threshold: Mean xy tracking error [m/s] below which an episode counts as a success.
+        vel_yaw_success_threshold: Mean yaw-rate tracking error [rad/s] below which an episode counts as a success.
+    """
+
+    resampling_time_range: tuple[float, float] = (10.0, 10.0)
+    rel_standing_envs: float = 0.0
+    rel_heading_envs: float = 1.0
+    heading_command: bool = False
+    heading_control_stiffness: float = 1.0
+    ranges: VelocityRangesCfg = field(default_factory=VelocityRangesCfg)
+    vel_xy_success_threshold: float = 0.5
+    vel_yaw_success_threshold: float = 0.4
+    class_type: type = UniformVelocityCommand

@@ -1,4 +1,4 @@
-"""Event terms of the velocity task (randomization, resets, pushes) and the manager that schedules them.
+"""Event terms of the velocity task (randomization, resets, pushes), scheduled by the env's event manager.
 
 Terms keep Isaac Lab's names, parameters and sampling (``isaaclab.envs.mdp.events``) and are called as
 ``term(env, env_ids, **params)``. Modes: ``"startup"`` runs once when the env is built (and when ``reset`` is given a
@@ -13,20 +13,18 @@ shape). Masses, inertias and centres of mass are per-env model fields, followed 
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection, check_params, resolve_func, resolve_params
-from rsl_sim.tasks.mujoco.managers.term_cfg import EventTermCfg
+from rsl_sim.tasks.mujoco.managers.event_manager import changes_model_constants
+from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection
 from rsl_sim.tasks.mujoco.spatial import quat_from_euler_xyz, quat_mul
 
 if TYPE_CHECKING:
     from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 
 _POSE_KEYS = ("x", "y", "z", "roll", "pitch", "yaw")
-_MODES = ("startup", "reset", "interval")
 
 
 def _sample_ranges(env: VelocityEnv, ranges: dict[str, tuple[float, float]], count: int) -> np.ndarray:
@@ -74,6 +72,7 @@ def randomize_rigid_body_material(
     env.robot.friction[env_ids] = friction
 
 
+@changes_model_constants
 def randomize_rigid_body_mass(
     env: VelocityEnv,
     env_ids: np.ndarray,
@@ -132,6 +131,7 @@ def randomize_rigid_body_mass(
         env.robot.base_mass[env_ids] = masses[:, base[0]]
 
 
+@changes_model_constants
 def randomize_rigid_body_com(
     env: VelocityEnv, env_ids: np.ndarray, com_range: dict[str, tuple[float, float]], asset_cfg: EntitySelection
 ) -> None:
@@ -230,92 +230,3 @@ def push_by_setting_velocity(
     lin = robot.root_lin_vel_w[env_ids] + delta[:, 0:3]
     ang = robot.root_ang_vel_w[env_ids] + delta[:, 3:6]
     robot.write_root_velocity(env_ids, lin, ang)
-
-
-# Terms that change model fields read by mj_setConst
-_MODEL_EVENTS = (randomize_rigid_body_mass, randomize_rigid_body_com)
-
-
-class EventManager:
-    """Schedules the event terms by mode.
-
-    Args:
-        cfg: Event terms by name (None entries are left out).
-        env: The environment.
-
-    Raises:
-        ValueError: For an unknown mode, an interval term without ``interval_range_s``, or a term that cannot be
-            resolved.
-    """
-
-    def __init__(self, cfg: dict[str, EventTermCfg | None], env: VelocityEnv) -> None:
-        self.env = env
-        module = sys.modules[__name__]
-        self._terms: dict[str, list[tuple[str, Any, dict[str, Any], EventTermCfg]]] = {mode: [] for mode in _MODES}
-        for name, term in cfg.items():
-            if term is None:
-                continue
-            key = f"events.{name}"
-            if term.mode not in _MODES:
-                raise ValueError(f"{key}.mode={term.mode!r}; valid: {list(_MODES)}.")
-            if term.mode == "interval" and term.interval_range_s is None:
-                raise ValueError(f"{key}: mode 'interval' needs interval_range_s=(min, max) in seconds.")
-            func = resolve_func(term.func, module, key=key)
-            check_params(func, term.params, key=key, skip=2)
-            self._terms[term.mode].append((name, func, resolve_params(env, term.params, key=key), term))
-        self._time_left = [self._sample_interval(term, env.num_envs) for *_, term in self._terms["interval"]]
-
-    def apply_startup(self) -> None:
-        """Run the startup terms on every env, then recompute the model constants."""
-        env_ids = np.arange(self.env.num_envs)
-        for _, func, params, _ in self._terms["startup"]:
-            func(self.env, env_ids, **params)
-        self.env.sim.set_const()
-
-    def apply_reset(self, env_ids: np.ndarray) -> None:
-        """Run the reset terms on some envs.
-
-        Args:
-            env_ids: Environment indices ``[k]``.
-        """
-        changed_model = False
-        for _, func, params, _ in self._terms["reset"]:
-            func(self.env, env_ids, **params)
-            changed_model |= func in _MODEL_EVENTS
-        if changed_model:
-            self.env.sim.set_const(env_ids)
-
-    def apply_interval(self, dt: float) -> bool:
-        """Advance the interval timers by ``dt`` and run the terms of the envs whose timer expired.
-
-        Args:
-            dt: Env step [s].
-
-        Returns:
-            Whether any term ran.
-        """
-        ran = False
-        for index, (_, func, params, term) in enumerate(self._terms["interval"]):
-            time_left = self._time_left[index]
-            time_left -= dt
-            env_ids = np.flatnonzero(time_left < 1e-6)
-            if env_ids.size == 0:
-                continue
-            time_left[env_ids] = self._sample_interval(term, env_ids.size)
-            func(self.env, env_ids, **params)
-            ran = True
-        return ran
-
-    def reset(self, env_ids: np.ndarray) -> None:
-        """Restart the interval timers of some envs (a new episode).
-
-        Args:
-            env_ids: Environment indices ``[k]``.
-        """
-        for index, (*_, term) in enumerate(self._terms["interval"]):
-            self._time_left[index][env_ids] = self._sample_interval(term, len(env_ids))
-
-    def _sample_interval(self, term: EventTermCfg, count: int) -> np.ndarray:
-        """Draw ``count`` times until the next interval event [s]."""
-        low, high = term.interval_range_s
-        return low + (high - low) * self.env.rng.random(count)

@@ -1,21 +1,18 @@
-"""Reward terms of the velocity task and the manager that weighs, sums and logs them.
+"""Reward terms of the velocity task, weighed, summed and logged by the env's reward manager.
 
 Terms keep Isaac Lab's names and formulas (``isaaclab.envs.mdp.rewards`` and the velocity task's
-``mdp/rewards.py``); each returns ``[num_envs]``. :class:`RewardManager` computes
-``reward = sum_i weight_i * term_i * step_dt`` like Isaac Lab's ``RewardManager`` (a zero-weight term is skipped but
-still logged), keeps each term's episode sum and, on reset, reports ``Episode_Reward/<term>`` = mean over the reset
-envs of (episode sum / ``max_episode_length_s``).
+``mdp/rewards.py``); each returns ``[num_envs]``. The manager
+(:class:`~rsl_sim.tasks.mujoco.managers.reward_manager.RewardManager`) computes
+``reward = sum_i weight_i * term_i * step_dt`` like Isaac Lab's ``RewardManager``.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection, check_params, resolve_func, resolve_params
-from rsl_sim.tasks.mujoco.managers.term_cfg import RewardTermCfg
+from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection
 
 if TYPE_CHECKING:
     from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
@@ -218,60 +215,3 @@ def undesired_contacts(env: VelocityEnv, threshold: float, sensor_cfg: EntitySel
     forces = env.contact_sensor.net_forces_w_history[:, :, sensor_cfg.body_ids]
     in_contact = np.max(np.linalg.norm(forces, axis=-1), axis=1) > threshold
     return np.sum(in_contact, axis=1).astype(np.float64)
-
-
-class RewardManager:
-    """Weighted sum of the reward terms, with per-term episode sums for logging.
-
-    Args:
-        cfg: Reward terms by name (None entries are left out).
-        env: The environment.
-
-    Raises:
-        ValueError: If a term cannot be resolved or its params do not match its function.
-    """
-
-    def __init__(self, cfg: dict[str, RewardTermCfg | None], env: VelocityEnv) -> None:
-        self.env = env
-        module = sys.modules[__name__]
-        self._terms: list[tuple[str, Any, dict[str, Any], float]] = []
-        for name, term in cfg.items():
-            if term is None:
-                continue
-            key = f"rewards.{name}"
-            func = resolve_func(term.func, module, key=key)
-            check_params(func, term.params, key=key, skip=1)
-            self._terms.append((name, func, resolve_params(env, term.params, key=key), float(term.weight)))
-        self.term_names = [name for name, *_ in self._terms]
-        self.episode_sums = np.zeros((env.num_envs, len(self._terms)))
-        self.step_reward = np.zeros((env.num_envs, len(self._terms)))
-
-    def compute(self, dt: float) -> np.ndarray:
-        """Evaluate the terms and return the step reward.
-
-        Args:
-            dt: Env step [s] (the terms are rates per second).
-
-        Returns:
-            Rewards ``[num_envs]``.
-        """
-        for index, (_, func, params, weight) in enumerate(self._terms):
-            if weight == 0.0:
-                self.step_reward[:, index] = 0.0
-                continue
-            self.step_reward[:, index] = weight * func(self.env, **params)
-        self.episode_sums += self.step_reward * dt
-        return self.step_reward.sum(axis=1) * dt
-
-    def reset(self, env_ids: np.ndarray) -> dict[str, float]:
-        """Report and clear the episode sums of some envs.
-
-        Args:
-            env_ids: Environment indices ``[k]``.
-
-        Returns:
-            ``Episode_Reward/<term>`` -> mean over ``env_ids`` of episode sum / ``max_episode_length_s``.
-        """
-        means = self.episode_sums[env_ids].mean(axis=0) / self.env.max_episode_length_s
-        self.episode_sums[env_ids] = 0.0
-        return {f"Episode_Reward/{name}": float(value) for name, value in zip(self.term_names, means)}
