@@ -45,7 +45,7 @@ def test_train_writes_the_run_folder_with_the_overrides(pendulum_run):
     assert agent["num_steps_per_env"] == 100 and agent["seed"] == 42
     info = yaml.safe_load((pendulum_run / "params" / "cli.yaml").read_text())
     assert info["task"] == "Pendulum-v1" and "agent.num_steps_per_env=100" in info["overrides"]
-    assert torch.load(pendulum_run / "model_2.pt", weights_only=False)["iter"] == 2
+    assert torch.load(pendulum_run / "model_2.pt", weights_only=True)["iter"] == 2
 
 
 def test_export_writes_files_that_onnxruntime_runs(pendulum_run, tmp_path):
@@ -77,7 +77,7 @@ def test_play_from_the_run_folder_alone_and_resume(pendulum_run):
             + ["--log_root", root, "agent.num_steps_per_env=100"]
         )
     )
-    assert resumed != pendulum_run and torch.load(resumed / "model_3.pt", weights_only=False)["iter"] == 3
+    assert resumed != pendulum_run and torch.load(resumed / "model_3.pt", weights_only=True)["iter"] == 3
 
     # A checkpoint that does not exist is a clear error
     with pytest.raises(CliError, match="no checkpoint in .* matches 'model_99.pt'"):
@@ -94,8 +94,8 @@ def test_distill_end_to_end_on_pendulum(tmp_path):
     teacher, student = Path(result["teacher_run"]), Path(result["student_run"])
     assert teacher.name.endswith("_teacher") and student.name.endswith("_student")
     assert Path(result["teacher_checkpoint"]) == teacher / "model_1.pt"
-    checkpoint = torch.load(student / "model_1.pt", weights_only=False)
-    teacher_actor = torch.load(teacher / "model_1.pt", weights_only=False)["actor_state_dict"]
+    checkpoint = torch.load(student / "model_1.pt", weights_only=True)
+    teacher_actor = torch.load(teacher / "model_1.pt", weights_only=True)["actor_state_dict"]
     # The frozen teacher is the PPO actor; the student learned from it
     for name, value in checkpoint["teacher_state_dict"].items():
         torch.testing.assert_close(value, teacher_actor[name])
@@ -150,5 +150,5 @@ def test_go2_depth_distill_end_to_end(tmp_path):
     )
     student = Path(result["student_run"])
     assert student.parent.name == "unitree_go2_rough" and (student / "model_0.pt").is_file()
-    state = torch.load(student / "model_0.pt", weights_only=False)["student_state_dict"]
+    state = torch.load(student / "model_0.pt", weights_only=True)["student_state_dict"]
     assert any(name.startswith("cnns.depth") for name in state)  # the CNN depth student

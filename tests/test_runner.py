@@ -185,7 +185,7 @@ def test_resume_keeps_iteration_count_and_learning_rate(tmp_path):
     assert resumed.current_learning_iteration == 4
     assert {"model_3.pt", "model_4.pt"} <= set(os.listdir(tmp_path / "run2"))
     assert "model_2.pt" not in os.listdir(tmp_path / "run2")
-    assert torch.load(tmp_path / "run2" / "model_4.pt", weights_only=False)["iter"] == 4
+    assert torch.load(tmp_path / "run2" / "model_4.pt", weights_only=True)["iter"] == 4
 
 
 def test_load_without_iteration_starts_from_zero(tmp_path):
@@ -202,7 +202,7 @@ def test_load_without_iteration_starts_from_zero(tmp_path):
 def test_checkpoint_layout_matches_rsl_rl(tmp_path):
     runner = make_runner(log_dir=str(tmp_path))
     runner.learn(1)
-    data = torch.load(tmp_path / "model_0.pt", weights_only=False)
+    data = torch.load(tmp_path / "model_0.pt", weights_only=True)
     assert {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"} <= set(data)
     assert data["iter"] == 0 and data["infos"] is None
 

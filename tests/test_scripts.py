@@ -75,7 +75,7 @@ def test_train_script_cli_writes_run_folder_and_checkpoint(tmp_path):
     assert {"model_0.pt", "model_1.pt"} <= set(os.listdir(run))
     assert (run / "params" / "agent.yaml").is_file()
     assert any(name.startswith("events.out.tfevents") for name in os.listdir(run))
-    checkpoint = torch.load(run / "model_1.pt", weights_only=False)
+    checkpoint = torch.load(run / "model_1.pt", weights_only=True)
     assert checkpoint["iter"] == 1
 
 
@@ -96,7 +96,7 @@ def test_resume_then_play_exports_and_runs(tmp_path, monkeypatch, capsys):
     )
     assert second != first and (second / "model_2.pt").is_file()
     assert set(_runs(tmp_path, "Pendulum-v1")) == {first, second}
-    assert torch.load(second / "model_2.pt", weights_only=False)["iter"] == 2
+    assert torch.load(second / "model_2.pt", weights_only=True)["iter"] == 2
 
     # Play the newest checkpoint: exports next to it and finishes episodes
     stats = run_command(["play", "--task", "Pendulum-v1", "--num_envs", "2", "--num_steps", "210", "--device", "cpu"])

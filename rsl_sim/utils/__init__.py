@@ -10,7 +10,7 @@ from .callables import (
     resolve_class,
     subclass_of,
 )
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, UntrustedCheckpointError, load_checkpoint, save_checkpoint
 from .compile import compile_model
 from .gradients import reduce_gradients_in_buckets
 from .log_writers import LogWriter, TensorBoardLogWriter, WandbLogWriter
@@ -21,11 +21,13 @@ from .params import get_param
 from .trajectories import split_and_pad_trajectories, unpad_trajectories
 
 __all__ = [
+    "CheckpointError",
     "ExpectedKind",
     "LogWriter",
     "NonFiniteEnvOutputError",
     "TensorBoardLogWriter",
     "UnexpectedKindError",
+    "UntrustedCheckpointError",
     "WandbLogWriter",
     "check_nan",
     "class_with_method",

@@ -115,5 +115,5 @@ def test_distill_depth_student_from_a_rough_ppo_teacher(wrapper, tmp_path):
     student_after, teacher_after = runner.alg.student.state_dict(), runner.alg.teacher.state_dict()
     assert any(not torch.equal(student_before[name], student_after[name]) for name in student_before)
     assert all(torch.equal(teacher_before[name], teacher_after[name]) for name in teacher_before)
-    checkpoint = torch.load(tmp_path / "student" / "model_0.pt", weights_only=False)
+    checkpoint = torch.load(tmp_path / "student" / "model_0.pt", weights_only=True)
     assert {"student_state_dict", "teacher_state_dict", "optimizer_state_dict"} <= set(checkpoint)

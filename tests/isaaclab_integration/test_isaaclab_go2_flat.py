@@ -214,7 +214,7 @@ def test_ppo_train_export_replay(wrapper, tmp_path):
     # The actor learned; checkpoints in RSL-RL 5.x layout
     actor_after = runner.alg.get_policy().state_dict()
     assert any(not torch.equal(actor_before[name], actor_after[name]) for name in actor_before)
-    checkpoint = torch.load(tmp_path / "model_1.pt", weights_only=False)
+    checkpoint = torch.load(tmp_path / "model_1.pt", weights_only=True)
     assert {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"} <= set(checkpoint)
 
     # Export, then replay: TorchScript, ONNX and a reloaded runner act like the trained policy on the policy group

@@ -60,7 +60,7 @@ def test_ppo_train_export_replay(go2_env, tmp_path):
     # Checkpoints in RSL-RL 5.x layout: first and last iteration
     last = os.path.join(log_dir, f"model_{NUM_ITERATIONS - 1}.pt")
     assert os.path.isfile(os.path.join(log_dir, "model_0.pt")) and os.path.isfile(last)
-    checkpoint = torch.load(last, weights_only=False)
+    checkpoint = torch.load(last, weights_only=True)
     assert {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"} <= set(checkpoint)
     assert checkpoint["iter"] == NUM_ITERATIONS - 1
 
