@@ -1,7 +1,8 @@
-"""Throughput of the CPU MuJoCo Go2 velocity envs next to the raw physics of the same robots and a gymnasium yardstick.
+"""Throughput of the CPU MuJoCo velocity envs next to the raw physics of the same robots and a gymnasium yardstick.
 
 For each task and robot count the script builds the env (``RslSim/Go2-Flat-v0``, ``RslSim/Go2-Rough-v0`` with its
-height scan, ``RslSim/Go2-Rough-Depth-v0`` with height scan and depth camera), steps it with random actions and reports
+height scan, ``RslSim/Go2-Rough-Depth-v0`` with height scan and depth camera; the G1 humanoid's ``RslSim/G1-Flat-v0``
+and ``RslSim/G1-Rough-v0``), steps it with random actions and reports
 env steps per second (all envs counted, one env step = 4 physics steps + the MDP + the sensors). In the same run it
 steps the env's own batched simulation alone (same model, same robots, same threads, no MDP, no recording) and reports
 that rate in env-step equivalents, and the ratio env / physics. Last, gymnasium's ``Ant-v5`` in a ``SyncVectorEnv``
@@ -14,6 +15,7 @@ run: the cost of the camera.
 Usage::
 
     python benchmarks/env_throughput.py                      # flat: 64, 512, 2048; rough: 512, 2048; depth: 512
+    python benchmarks/env_throughput.py --tasks g1_flat g1_rough  # the G1 at 512 robots
     python benchmarks/env_throughput.py --tasks rough rough_depth --num-envs 512 --steps 100 --threads 2
     python benchmarks/env_throughput.py --tasks flat rough rough_depth rough_depth64 --num-envs 512 --ant-envs
 
@@ -31,6 +33,7 @@ import gymnasium
 import numpy as np
 
 import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.tasks.locomotion.velocity.config.g1.mujoco_env_cfg import G1FlatEnvCfg, G1RoughEnvCfg
 from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
     UnitreeGo2FlatEnvCfg,
     UnitreeGo2RoughDepthEnvCfg,
@@ -44,6 +47,8 @@ TASKS = {
     "rough": (UnitreeGo2RoughEnvCfg, [512, 2048]),
     "rough_depth": (UnitreeGo2RoughDepthEnvCfg, [512]),
     "rough_depth64": (lambda: _depth_64(UnitreeGo2RoughDepthEnvCfg()), [512]),
+    "g1_flat": (G1FlatEnvCfg, [512]),
+    "g1_rough": (G1RoughEnvCfg, [512]),
 }
 
 
@@ -71,7 +76,7 @@ def time_env(task: str, num_envs: int, steps: int, threads: int, repeats: int) -
     cfg.physics.num_threads = threads
     env = VelocityEnv(num_envs=num_envs, cfg=cfg, seed=0)
     rng = np.random.default_rng(0)
-    actions = rng.uniform(-1.0, 1.0, size=(steps, num_envs, 12)).astype(np.float32)
+    actions = rng.uniform(-1.0, 1.0, size=(steps, num_envs, env.single_action_space.shape[0])).astype(np.float32)
     env.reset(seed=0)
     for k in range(20):
         env.step(actions[k % steps])

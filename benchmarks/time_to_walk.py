@@ -1,4 +1,4 @@
-"""Time to walk: train the Go2 on flat ground from scratch and measure the wall time until the policy walks.
+"""Time to walk: train a robot on flat ground from scratch and measure the wall time until the policy walks.
 
 The run is the README's main job (``python scripts/train.py --task RslSim/Go2-Flat-v0``, i.e. ``rsl-sim train``): the
 task's registered agent config (``rsl_sim_agent_cfg_entry_point``), the env config's number of robots, seed 42, the
@@ -7,7 +7,9 @@ OMP_NUM_THREADS is set). Every ``--eval_interval`` iterations, in the same proce
 the script saves a checkpoint and evaluates the current policy with
 :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy` (fixed commands and seeds, noise and
 randomization as in training). The policy walks when the overall tracking error is at most ``--max_lin_vel_error``
-(0.25 m/s) with at least ``--min_no_fall_rate`` (95 %) of the episodes without a fall.
+with at least ``--min_no_fall_rate`` of the episodes without a fall. The commands and both thresholds are the task's:
+the module of the task's registered evaluation function (``rsl_sim_evaluation_entry_point``) states them as
+``DEFAULT_COMMANDS``, ``MAX_LIN_VEL_ERROR`` and ``MIN_NO_FALL_RATE`` (Go2: 0.25 m/s, 95 %; G1: 0.3 m/s, 90 %).
 
 Reported: the training wall time (collection + updates, evaluations excluded) and the total wall time (evaluations
 included) until the first walking evaluation, with the iteration and the samples, next to the machine's CPU count
@@ -18,6 +20,7 @@ Usage::
     python benchmarks/time_to_walk.py                       # stops at the first walking evaluation
     python benchmarks/time_to_walk.py --eval_interval 20 --max_iterations 600 --continue_after_walking
     python benchmarks/time_to_walk.py --agent_override algorithm.learning_rate=5e-4 num_steps_per_env=32
+    python benchmarks/time_to_walk.py --task RslSim/G1-Flat-v0   # the G1 humanoid
 
 Timings on a shared machine vary with its load; run one benchmark at a time.
 """
@@ -25,6 +28,7 @@ Timings on a shared machine vary with its load; run one benchmark at a time.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -39,9 +43,6 @@ import rsl_sim.tasks  # noqa: F401  (registers the RslSim/Go2 ids)
 from rsl_sim.cli.envs import configure_cpu_threads
 from rsl_sim.cli.runs import write_run_info
 from rsl_sim.tasks.locomotion.velocity.evaluation import (
-    DEFAULT_COMMANDS,
-    MAX_LIN_VEL_ERROR,
-    MIN_NO_FALL_RATE,
     evaluate_velocity_policy,
     format_table,
     make_evaluation_env,
@@ -52,18 +53,18 @@ from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Wall time until PPO trains the Go2 to walk (CPU MuJoCo).")
+    parser = argparse.ArgumentParser(description="Wall time until PPO trains a robot to walk (CPU MuJoCo).")
     parser.add_argument("--task", default="RslSim/Go2-Flat-v0", help="Velocity task id.")
     parser.add_argument("--agent", default="rsl_sim_agent_cfg_entry_point", help="Registration kwarg of the agent cfg.")
     parser.add_argument("--num_envs", type=int, default=None, help="Training robots (default: the env cfg's).")
     parser.add_argument("--max_iterations", type=int, default=None, help="Iteration budget (default: the agent cfg's).")
     parser.add_argument("--seed", type=int, default=42, help="Seed of the training run (the agent cfg's default).")
     parser.add_argument("--eval_interval", type=int, default=25, help="Iterations between two evaluations.")
-    parser.add_argument("--eval_num_envs", type=int, default=8 * len(DEFAULT_COMMANDS), help="Robots per eval seed.")
+    parser.add_argument("--eval_num_envs", type=int, default=None, help="Robots per eval seed (8 per command).")
     parser.add_argument("--eval_seeds", type=int, nargs="+", default=[0], help="Seeds of each evaluation.")
     parser.add_argument("--eval_episode_length_s", type=float, default=20.0, help="Evaluation episode length [s].")
-    parser.add_argument("--max_lin_vel_error", type=float, default=MAX_LIN_VEL_ERROR, help="Walking: error [m/s].")
-    parser.add_argument("--min_no_fall_rate", type=float, default=MIN_NO_FALL_RATE, help="Walking: no-fall share.")
+    parser.add_argument("--max_lin_vel_error", type=float, default=None, help="Walking: error [m/s] (task's default).")
+    parser.add_argument("--min_no_fall_rate", type=float, default=None, help="Walking: no-fall share (task's default).")
     parser.add_argument(
         "--continue_after_walking", action="store_true", help="Keep training until --max_iterations (learning curve)."
     )
@@ -119,8 +120,32 @@ def train_stats(runner: Any) -> dict[str, float | None]:
     }
 
 
+def evaluation_protocol(task: str) -> tuple[tuple[tuple[float, float, float], ...], float, float]:
+    """The task's evaluation commands and walking criterion, from the module of its registered evaluation function.
+
+    Returns:
+        ``(commands, max_lin_vel_error, min_no_fall_rate)``.
+
+    Raises:
+        ValueError: If the task registers no evaluation function, or its module does not state the protocol.
+    """
+    entry = gymnasium.spec(task).kwargs.get("rsl_sim_evaluation_entry_point")
+    if entry is None:
+        raise ValueError(f"Task {task!r} registers no rsl_sim_evaluation_entry_point: no evaluation to time against.")
+    module = importlib.import_module(entry.partition(":")[0])
+    names = ("DEFAULT_COMMANDS", "MAX_LIN_VEL_ERROR", "MIN_NO_FALL_RATE")
+    missing = [name for name in names if not hasattr(module, name)]
+    if missing:
+        raise ValueError(f"{module.__name__} (the evaluation of {task!r}) does not define {missing}.")
+    return tuple(tuple(c) for c in module.DEFAULT_COMMANDS), module.MAX_LIN_VEL_ERROR, module.MIN_NO_FALL_RATE
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    commands, max_lin_vel_error, min_no_fall_rate = evaluation_protocol(args.task)
+    args.max_lin_vel_error = max_lin_vel_error if args.max_lin_vel_error is None else args.max_lin_vel_error
+    args.min_no_fall_rate = min_no_fall_rate if args.min_no_fall_rate is None else args.min_no_fall_rate
+    args.eval_num_envs = 8 * len(commands) if args.eval_num_envs is None else args.eval_num_envs
     if args.torch_threads is None:
         configure_cpu_threads("cpu")
     else:
@@ -184,6 +209,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             eval_env,
             runner.get_inference_policy(device="cpu"),
             seeds=args.eval_seeds,
+            commands=commands,
             episode_length_s=args.eval_episode_length_s,
             clip_actions=agent_cfg.get("clip_actions"),
         )

@@ -11,7 +11,10 @@ configs in :mod:`~rsl_sim.tasks.locomotion.velocity.config.g1.mujoco_env_cfg`:
 
 Each registration names its agent configs (plain RSL-RL 5.x dicts from
 :mod:`rsl_sim.tasks.locomotion.velocity.config.g1.agents`): ``rsl_sim_agent_cfg_entry_point`` (PPO, the default) and
-``rsl_sim_with_symmetry_cfg_entry_point`` (PPO with the G1 mirror).
+``rsl_sim_with_symmetry_cfg_entry_point`` (PPO with the G1 mirror); and what ``rsl-sim evaluate`` / ``play`` run for
+them: ``rsl_sim_evaluation_entry_point`` (:func:`~rsl_sim.tasks.locomotion.velocity.config.g1.evaluation.evaluate_task`,
+commands inside the G1's ranges) and ``rsl_sim_video_entry_point``
+(:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import gymnasium
 
 _HERE = "rsl_sim.tasks.locomotion.velocity.config.g1"
 _PPO = f"{_HERE}.agents.rsl_rl_ppo_cfg"
+_EVALUATION = {
+    "rsl_sim_evaluation_entry_point": f"{_HERE}.evaluation:evaluate_task",
+    "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
+}
 
 VECTOR_ENTRY_POINT = "rsl_sim.tasks.mujoco.envs.velocity_env:VelocityEnv"
 """The env class of the CPU MuJoCo tasks (a batched ``gymnasium.vector.VectorEnv``)."""
@@ -29,11 +36,13 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:G1FlatEnvCfg",
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_with_symmetry_cfg",
+        **_EVALUATION,
     },
     "RslSim/G1-Rough-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:G1RoughEnvCfg",
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_rough_ppo_with_symmetry_cfg",
+        **_EVALUATION,
     },
 }
 """Registration kwargs of the CPU MuJoCo G1 tasks (module paths as strings: nothing is imported here)."""

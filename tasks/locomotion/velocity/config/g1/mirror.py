@@ -10,10 +10,12 @@ The G1 is built symmetric about its sagittal plane (the x-z plane of the pelvis)
 - base and command terms, contact forces, the height scan: as for every robot of the velocity task
   (:mod:`rsl_sim.tasks.locomotion.velocity.mirror_builder`).
 
-Model asymmetry: the Menagerie G1's inertial frames of a few right bodies are not exact mirror images of their left
-partners (e.g. the knee links' principal inertias differ by 0.06 %, the torso's centre of mass sits 2 mm left of the
-plane in the visual meshes' frame), so a simulated state and its mirror image drift apart slowly; with the inertias
-made symmetric they stay mirror images (``tests/test_g1_mirror.py``).
+Model asymmetry: the model file is not exactly symmetric (one capsule under the left foot has an end 1 mm off the
+mirror image of its right partner, the shoulders sit 10 um off mirror positions, a few right inertial frames differ from
+their left partners' mirror images in the fourth digit, the bodies on the plane have centres of mass slightly off it).
+With the many foot contacts, a simulated state and its mirror image driven by mirrored actions drift apart within a few
+steps; with the model made exactly symmetric they stay mirror images bit for bit (``tests/test_g1_mirror.py``). The
+augmentation mirrors the task, not the small manufacturing of the model file.
 
 Usage::
 
