@@ -176,3 +176,15 @@ def test_wrong_time_outs_shape_is_refused():
 def test_contract_errors_are_value_errors():
     # Code written against RSL-RL catches ValueError for bad env output
     assert issubclass(VecEnvContractError, ValueError)
+
+
+def test_the_cli_reports_a_contract_error_as_the_envs_fault():
+    from rsl_sim.cli.agent_config import build_runner
+    from rsl_sim.cli.errors import CliError
+
+    env = FakeEnv(make_obs=lambda step, n: {"policy": torch.zeros(n, 3, dtype=torch.float64)})
+    cfg = {**train_cfg(), "device": "cpu"}
+    with pytest.raises(
+        CliError, match="the env breaks the VecEnv contract: Observation group 'policy' has dtype float64"
+    ):
+        build_runner(env, cfg, log_dir=None)

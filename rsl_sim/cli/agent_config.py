@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from rsl_sim.env.contract import VecEnvContractError
+
 from .default_agent import DEFAULT_SEED
 from .errors import CliError, require_module
 from .overrides import Override, apply_overrides
@@ -139,6 +141,8 @@ def build_runner(env: Any, cfg: dict[str, Any], log_dir: str | None) -> Any:
     runner_class = runner_class_of(cfg)
     try:
         return runner_class(env, cfg, log_dir=log_dir, device=cfg["device"])
+    except VecEnvContractError as error:
+        raise CliError(f"the env breaks the VecEnv contract: {error}") from error
     except (ValueError, TypeError, KeyError) as error:
         raise CliError(f"invalid agent config for this env: {error}") from error
 
