@@ -186,3 +186,25 @@ def test_foreign_env_restores_the_learner_and_warns(tmp_path):
     # Same checkpoint, same env seed: identical runs, whatever the resuming process' own seed
     assert_bit_identical(resumed[0], resumed[1])
     assert resumed[0].current_learning_iteration == 2
+
+
+def test_rsl_sim_train_resume_continues_the_same_run(tmp_path):
+    from rsl_sim.cli import main
+
+    common = ["--task", "Pendulum-v1", "--num_envs", "4", "--device", "cpu", "agent.num_steps_per_env=16"]
+    common += ["agent.algorithm.num_learning_epochs=2", "+agent.init_at_random_ep_len=true"]
+    assert main(["train", *common, "--max_iterations", "4", "--log_root", str(tmp_path / "full")]) == 0
+    assert main(["train", *common, "--max_iterations", "2", "--log_root", str(tmp_path / "split")]) == 0
+    assert main(["train", *common, "--max_iterations", "2", "--log_root", str(tmp_path / "split"), "--resume"]) == 0
+
+    def final_checkpoint(root):
+        (path,) = [os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f == "model_3.pt"]
+        return torch.load(path, weights_only=True)
+
+    full, resumed = final_checkpoint(tmp_path / "full"), final_checkpoint(tmp_path / "split")
+    for key in ("actor_state_dict", "critic_state_dict"):
+        assert all(torch.equal(full[key][name], resumed[key][name]) for name in full[key]), key
+    for index, state in full["optimizer_state_dict"]["state"].items():
+        assert all(
+            torch.equal(value, resumed["optimizer_state_dict"]["state"][index][name]) for name, value in state.items()
+        )

@@ -58,6 +58,17 @@ class VecEnv(ABC):
             very object returned as ``obs`` when no episode ended).
 
     There is no ``reset()`` in the contract: wrappers reset once when built, and envs auto-reset finished episodes.
+
+    Resume (rsl_sim extension, optional): an env that implements both methods below is saved with every checkpoint
+    and restored by the next ``learn()`` after ``runner.load``, so that a resumed run continues the same run (see
+    ``docs/resume.md``); an env without them resumes from its own state, with a warning.
+
+    - ``get_env_state() -> dict``: everything the env's next steps depend on (simulator state, episode buffers,
+      commands, timers, random generator states), as checkpoint data that ``torch.load(weights_only=True)`` reads:
+      tensors, numbers, strings, lists, tuples, dicts. Raises ``NotImplementedError`` with the reason where the
+      state cannot be saved.
+    - ``set_env_state(state: dict) -> None``: restore such a state into an env built from the same config; raises
+      ``ValueError`` when it does not fit (e.g. another ``num_envs``), before changing anything.
     """
 
     num_envs: int

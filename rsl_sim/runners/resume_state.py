@@ -78,7 +78,7 @@ def restore_env_state(env: Any, state: dict | None, reason: str | None) -> bool:
         problem = f"{type(env).__name__} has no set_env_state() method"
     else:
         try:
-            method(state)
+            method(_to_cpu(state))  # the env moves what it needs to its device
         except (ValueError, NotImplementedError) as error:
             problem = f"the env refused the saved state: {error}"
     if problem is None:
@@ -152,6 +152,17 @@ def _detached(value: Any) -> Any:
         return value.detach().clone()
     if isinstance(value, (tuple, list)):
         return tuple(_detached(item) for item in value)
+    return value
+
+
+def _to_cpu(value: Any) -> Any:
+    """The tensors of nested dicts/lists/tuples on the CPU (a checkpoint may have been mapped to a GPU)."""
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {key: _to_cpu(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_cpu(item) for item in value)
     return value
 
 
