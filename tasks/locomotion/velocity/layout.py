@@ -1,9 +1,9 @@
-"""The input/output layout of a Go2 velocity env as plain data, the same for CPU MuJoCo and Isaac Lab envs.
+"""The input/output layout of a velocity env as plain data, the same for CPU MuJoCo and Isaac Lab envs.
 
 A policy moves between the two backends when both give the same observation groups (term names, order, widths,
 noise, clip, scale), the same joint order for actions and joint terms, the same feet, scan grid and camera, and the
 same left-right mirror. :func:`describe_layout` reads all of that from either kind of env, through the interface the
-Go2 mirror reads (the CPU :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`, or
+velocity mirror reads (the CPU :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`, or
 :class:`~rsl_sim.tasks.locomotion.velocity.mirror_view.IsaacLabMirrorView` for Isaac Lab), into a JSON-ready dict; two
 envs are interchangeable for a policy when their descriptions are equal (grids up to float tolerance).
 
@@ -19,26 +19,36 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 from tensordict import TensorDict
 
-from rsl_sim.tasks.locomotion.velocity.config.go2.mirror import find_velocity_env, go2_mirror_function
+from rsl_sim.tasks.locomotion.velocity.mirror_builder import find_velocity_env
 from rsl_sim.tasks.locomotion.velocity.mirror_view import isaaclab_velocity_view
+from rsl_sim.utils.callables import function_with_parameters, resolve_callable, resolve_object
 
-__all__ = ["describe_layout", "main"]
+MIRROR_ENTRY_POINT = "rsl_sim_mirror_entry_point"
+"""Registration kwarg naming the task's symmetry function (``"package.module:function"``)."""
+
+SYMMETRY_CFG_ENTRY_POINT = "rsl_sim_with_symmetry_cfg_entry_point"
+"""Registration kwarg whose agent config names the task's mirror (``algorithm.symmetry_cfg.data_augmentation_func``);
+used when the task registers no :data:`MIRROR_ENTRY_POINT`."""
+
+__all__ = ["describe_layout", "main", "registered_mirror"]
 
 
-def describe_layout(env: Any, mirror: bool = True) -> dict[str, Any]:
-    """Describe the observation and action layout of a Go2 velocity env.
+def describe_layout(env: Any, mirror: bool = True, mirror_function: Callable | None = None) -> dict[str, Any]:
+    """Describe the observation and action layout of a velocity env.
 
     Args:
         env: A CPU velocity env or an Isaac Lab manager-based env, or a wrapper of either (rsl_sim's wrappers,
             gymnasium wrappers).
-        mirror: Also describe the left-right mirror of
-        :func:`~rsl_sim.tasks.locomotion.velocity.config.go2.mirror.go2_mirror`.
+        mirror: Also describe the task's left-right mirror.
+        mirror_function: The symmetry function (RSL-RL's ``data_augmentation_func`` contract); None: the one the
+            task's registration names (:func:`registered_mirror`).
 
     Returns:
         A dict of lists, numbers and strings:
@@ -56,7 +66,8 @@ def describe_layout(env: Any, mirror: bool = True) -> dict[str, Any]:
           mirrored copy, ``s * (j + 1)``: it is ``s`` times input entry ``j`` (images flattened ``C, H, W``).
 
     Raises:
-        ValueError: If ``env`` holds neither kind of env, or (with ``mirror``) the Go2 mirror refuses its layout.
+        ValueError: If ``env`` holds neither kind of env, or (with ``mirror``) the task has no mirror or the mirror
+            refuses its layout.
     """
     source = isaaclab_velocity_view(env) or find_velocity_env(env)
     joint_names = [str(name) for name in source.robot.joint_names]
@@ -91,7 +102,7 @@ def describe_layout(env: Any, mirror: bool = True) -> dict[str, Any]:
 
     # The mirror as signed source indices: mirror one sample whose entries are 1, 2, 3, ...
     if mirror:
-        description["mirror"] = _describe_mirror(source, description)
+        description["mirror"] = _describe_mirror(source, description, mirror_function or registered_mirror(env))
     return description
 
 
@@ -125,7 +136,42 @@ def _selected(body_names: Any, selection: Any) -> list[str]:
     return [names[int(i)] for i in np.asarray(ids).reshape(-1)]
 
 
-def _describe_mirror(source: Any, description: dict[str, Any]) -> dict[str, Any]:
+def registered_mirror(env: Any) -> Callable:
+    """The symmetry function of the task ``env`` was made for, as its gymnasium registration names it.
+
+    The task's ``rsl_sim_mirror_entry_point`` names it (the Go2 tasks:
+    :func:`~rsl_sim.tasks.locomotion.velocity.config.go2.mirror.go2_mirror`), else its
+    ``rsl_sim_with_symmetry_cfg_entry_point`` agent config in ``algorithm.symmetry_cfg.data_augmentation_func``.
+
+    Args:
+        env: An env made by ``gymnasium.make`` / ``make_vec`` (its ``spec``), or a wrapper of one.
+
+    Raises:
+        ValueError: If the env has no registration, the task names no symmetry config, or the name is not a symmetry
+            function.
+    """
+    spec, candidate = None, env
+    for _ in range(8):
+        spec = getattr(candidate, "spec", None) or getattr(getattr(candidate, "unwrapped", None), "spec", None)
+        if spec is not None or getattr(candidate, "env", None) is None:
+            break
+        candidate = candidate.env
+    if spec is None:
+        raise ValueError(f"{type(env).__name__} has no gymnasium spec: pass mirror_function= to describe its mirror.")
+    name = spec.kwargs.get(MIRROR_ENTRY_POINT)
+    if name is None:
+        entry = spec.kwargs.get(SYMMETRY_CFG_ENTRY_POINT)
+        if entry is None:
+            raise ValueError(
+                f"task {spec.id!r} registers neither {MIRROR_ENTRY_POINT} nor {SYMMETRY_CFG_ENTRY_POINT}: no mirror."
+            )
+        agent_cfg = resolve_object(entry)
+        agent_cfg = agent_cfg() if callable(agent_cfg) else agent_cfg
+        name = agent_cfg["algorithm"]["symmetry_cfg"]["data_augmentation_func"]
+    return resolve_callable(name, function_with_parameters(("env", "obs", "actions"), "a symmetry function"))
+
+
+def _describe_mirror(source: Any, description: dict[str, Any], mirror_function: Callable) -> dict[str, Any]:
     """Signed 1-based source indices of the mirrored copy, per observation group and for the actions."""
     groups = description["groups"]
     obs = TensorDict(
@@ -136,8 +182,7 @@ def _describe_mirror(source: Any, description: dict[str, Any]) -> dict[str, Any]
         batch_size=[1],
     )
     actions = torch.arange(1, len(description["action_joint_names"]) + 1, dtype=torch.float32).reshape(1, -1)
-    mirror = go2_mirror_function(source)
-    obs_aug, actions_aug = mirror(source, obs, actions)
+    obs_aug, actions_aug = mirror_function(source, obs, actions)
     return {
         "observations": {group: _as_indices(obs_aug[group][1]) for group in groups},
         "actions": _as_indices(actions_aug[1]),
@@ -151,7 +196,7 @@ def _as_indices(values: torch.Tensor) -> list[int]:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the layouts of CPU tasks as one JSON object ``{task id: description}`` (built with 2 envs each)."""
-    parser = argparse.ArgumentParser(description="Print the observation and action layout of CPU Go2 tasks as JSON.")
+    parser = argparse.ArgumentParser(description="Print the observation and action layout of CPU tasks as JSON.")
     parser.add_argument("tasks", nargs="+", help="gymnasium ids of CPU tasks, e.g. RslSim/Go2-Flat-v0")
     parser.add_argument("--no-mirror", action="store_true", help="leave out the mirror description")
     args = parser.parse_args(argv)

@@ -22,7 +22,8 @@ Every registration names the task's agent configs (plain RSL-RL 5.x dicts from
 ``rsl_sim_distillation_recurrent_cfg_entry_point`` (depth students). The CPU MuJoCo registrations also name what
 ``rsl-sim evaluate`` / ``play`` run for them: ``rsl_sim_evaluation_entry_point``
 (:func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`) and ``rsl_sim_video_entry_point``
-(:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`).
+(:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`). Every registration names the Go2 mirror
+(``rsl_sim_mirror_entry_point``: :func:`~rsl_sim.tasks.locomotion.velocity.config.go2.mirror.go2_mirror`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _EVALUATION = {
     "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.evaluation:evaluate_task",
     "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
 }
+_MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:go2_mirror"}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
     "rsl_sim_distillation_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
@@ -54,18 +56,21 @@ ISAACLAB_ENTRY_POINT = "isaaclab.envs:ManagerBasedRLEnv"
 MUJOCO_TASKS: dict[str, dict[str, str]] = {
     "RslSim/Go2-Flat-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2FlatEnvCfg",
+        **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_flat_ppo_with_symmetry_cfg",
         **_EVALUATION,
     },
     "RslSim/Go2-Rough-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughEnvCfg",
+        **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_with_symmetry_cfg",
         **_EVALUATION,
     },
     "RslSim/Go2-Rough-Depth-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughDepthEnvCfg",
+        **_MIRROR,
         **_DEPTH_AGENTS,
         **_EVALUATION,
     },
@@ -75,16 +80,19 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
 ISAACLAB_TASKS: dict[str, dict[str, str]] = {
     "RslSim-Isaac-Velocity-Flat-Go2-v0": {
         "env_cfg_entry_point": f"{_HERE}.isaaclab.flat_env_cfg:UnitreeGo2FlatEnvCfg",
+        **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_ISAACLAB_PPO}:unitree_go2_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_ISAACLAB_PPO}:unitree_go2_flat_ppo_with_symmetry_cfg",
     },
     "RslSim-Isaac-Velocity-Rough-Go2-v0": {
         "env_cfg_entry_point": f"{_HERE}.isaaclab.rough_env_cfg:UnitreeGo2RoughEnvCfg",
+        **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_with_symmetry_cfg",
     },
     "RslSim-Isaac-Velocity-Rough-Depth-Go2-v0": {
         "env_cfg_entry_point": f"{_HERE}.isaaclab.depth_env_cfg:UnitreeGo2RoughDepthEnvCfg",
+        **_MIRROR,
         **_DEPTH_AGENTS,
     },
 }

@@ -24,59 +24,26 @@ Usage::
     }
 
 :func:`go2_mirror` reads the observation layout (groups, terms and their sizes, joint and foot names, scan grid) from
-the env it is given, so the flat, rough and depth tasks all work, and caches the compiled mirror per env.
+the env it is given, so the flat, rough and depth tasks all work, and caches the compiled mirror per env. The rules per
+term are the velocity task's (:mod:`rsl_sim.tasks.locomotion.velocity.mirror_builder`); this module declares only what
+is the Go2's own: its mirror partners and its sign-flipping joints.
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
-import numpy as np
 import torch
 from tensordict import TensorDict
 
-from rsl_sim.extensions import (
-    AxialVector,
-    GridTerm,
-    ImageAxes,
-    Invariant,
-    JointTerm,
-    MirrorFunction,
-    MirrorLayout,
-    MirrorTerm,
-    PerFootTerm,
-    PolarVector,
-    VelocityCommand,
-)
+from rsl_sim.extensions import MirrorFunction
+from rsl_sim.tasks.locomotion.velocity.mirror_builder import build_velocity_mirror, cached_velocity_mirror
 
 GO2_SIDE_SWAPS: tuple[tuple[str, str], ...] = (("FL", "FR"), ("RL", "RR"))
 """Name tokens of mirror partners (joints ``FL_hip_joint <-> FR_hip_joint``, feet ``FL_foot <-> FR_foot``)."""
 
 GO2_NEGATED_JOINTS: tuple[str, ...] = (".*_hip_joint",)
 """Joints whose sign flips under the left-right reflection: the abduction joints (axis along the base x)."""
-
-VECTOR_TERM_MIRRORS: dict[str, str] = {
-    "base_lin_vel": "polar",
-    "base_ang_vel": "axial",
-    "projected_gravity": "polar",
-    "generated_commands": "velocity_command",
-    "joint_pos_rel": "joint",
-    "joint_vel_rel": "joint",
-    "last_action": "joint",
-    "height_scan": "grid",
-    "contact_forces": "per_foot_force",
-    "friction_coefficient": "invariant",
-    "added_base_mass": "invariant",
-    "base_pos_z": "invariant",
-}
-"""How each observation term (by the name of its function) changes under the reflection."""
-
-IMAGE_TERM_AXES: dict[str, ImageAxes] = {"depth_image": ImageAxes(("z", "y"))}
-"""Base-frame meaning of the image rows and columns of each image term (a forward camera: rows up, columns left)."""
-
-# Compiled mirror functions, per env object
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def go2_mirror(
@@ -87,9 +54,8 @@ def go2_mirror(
     Follows RSL-RL's ``data_augmentation_func`` contract.
 
     Args:
-        env: The environment: a :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`, or any wrapper of one (the
-        rsl_sim
-            gymnasium wrapper, gymnasium vector wrappers).
+        env: The environment: a :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`, an Isaac Lab Go2
+            velocity env, or any wrapper of one (the rsl_sim wrappers, gymnasium vector wrappers).
         obs: Observations with batch size ``[B]`` (every group of the env, or a subset), or None.
         actions: Actions ``[B, 12]``, or None.
 
@@ -111,10 +77,7 @@ def go2_mirror_function(env: Any) -> MirrorFunction:
     Raises:
         ValueError: As :func:`build_go2_mirror`.
     """
-    velocity_env = find_velocity_env(env)
-    if velocity_env not in _CACHE:
-        _CACHE[velocity_env] = build_go2_mirror(velocity_env)
-    return _CACHE[velocity_env]
+    return cached_velocity_mirror(env, side_swaps=GO2_SIDE_SWAPS, negated_joints=GO2_NEGATED_JOINTS, robot="Go2")
 
 
 def build_go2_mirror(env: Any) -> MirrorFunction:
@@ -127,140 +90,6 @@ def build_go2_mirror(env: Any) -> MirrorFunction:
         A :class:`MirrorFunction` with one ``"left_right"`` copy.
 
     Raises:
-        ValueError: If a term has no mirror rule, the actions do not drive all joints, contact-force terms select
-            different bodies, or a scan grid or camera is not centred on the sagittal plane.
+        ValueError: As :func:`~rsl_sim.tasks.locomotion.velocity.mirror_builder.build_velocity_mirror`.
     """
-    env = find_velocity_env(env)
-    robot, manager = env.robot, env.observation_manager
-    joint_names = list(robot.joint_names)
-    if len(env.action_term.joint_ids) != len(joint_names):
-        raise ValueError(
-            "The Go2 mirror needs actions on all joints (the joint terms and the actions share one joint order); the"
-            f" action term drives {len(env.action_term.joint_ids)} of {len(joint_names)}."
-        )
-
-    # Per group: image axes, or the mirror terms in order
-    obs_terms: dict[str, list[MirrorTerm]] = {}
-    image_terms: dict[str, ImageAxes] = {}
-    foot_names: list[str] | None = None
-    for group in manager.group_names:
-        terms = manager.group_terms(group)
-        if len(manager.group_shapes[group]) == 3:
-            image_terms[group] = _image_axes(env, group, terms)
-            continue
-        obs_terms[group] = []
-        for name, func, params, size in terms:
-            term, feet = _vector_term(env, group, name, func, params, size)
-            if feet is not None:
-                if foot_names is not None and feet != foot_names:
-                    raise ValueError(
-                        f"observations.{group}.{name}: contact-force terms select different bodies ({feet} vs "
-                        f"{foot_names}); the mirror layout has one foot order."
-                    )
-                foot_names = feet
-            obs_terms[group].append(term)
-
-    layout = MirrorLayout(
-        joint_names=joint_names,
-        foot_names=foot_names or [],
-        negated_joints={"left_right": list(GO2_NEGATED_JOINTS)},
-        side_swaps={"left_right": list(GO2_SIDE_SWAPS)},
-    )
-    return MirrorFunction(
-        layout, obs_terms=obs_terms, image_terms=image_terms, action_terms=[JointTerm("actions")], copies=["left_right"]
-    )
-
-
-def find_velocity_env(env: Any) -> Any:
-    """The velocity env inside ``env`` (itself, ``env.unwrapped`` or ``env.env``, searched a few levels deep).
-
-    Raises:
-        ValueError: If no object with an ``observation_manager`` and a ``robot`` is found, and ``env`` is no Isaac Lab
-            Go2 velocity env either.
-    """
-    candidate = env
-    for _ in range(8):
-        if hasattr(candidate, "observation_manager") and hasattr(candidate, "robot"):
-            return candidate
-        unwrapped = getattr(candidate, "unwrapped", None)
-        if unwrapped is not None and unwrapped is not candidate:
-            candidate = unwrapped
-            continue
-        inner = getattr(candidate, "env", None)
-        if inner is None:
-            break
-        candidate = inner
-    # An Isaac Lab Go2 velocity env (through rsl_sim's wrapper): a view with the same layout interface
-    from rsl_sim.tasks.locomotion.velocity.mirror_view import isaaclab_velocity_view
-
-    view = isaaclab_velocity_view(env)
-    if view is not None:
-        return view
-    raise ValueError(
-        f"go2_mirror needs the Go2 velocity env (or a wrapper of it) to read the observation layout; got "
-        f"{type(env).__name__}."
-    )
-
-
-def _vector_term(
-    env: Any, group: str, name: str, func: Any, params: dict[str, Any], size: int
-) -> tuple[MirrorTerm, list[str] | None]:
-    """The mirror term of one vector observation term, and the foot names for a contact-force term."""
-    key = f"observations.{group}.{name}"
-    kind = VECTOR_TERM_MIRRORS.get(getattr(func, "__name__", ""))
-    if kind is None:
-        raise ValueError(
-            f"{key}: no mirror rule for the term function {getattr(func, '__name__', func)!r}; known: "
-            f"{sorted(VECTOR_TERM_MIRRORS)} (add an entry to "
-            f"{__name__}.VECTOR_TERM_MIRRORS)."
-        )
-    if kind == "polar":
-        return PolarVector(name), None
-    if kind == "axial":
-        return AxialVector(name), None
-    if kind == "velocity_command":
-        return VelocityCommand(name), None
-    if kind == "joint":
-        return JointTerm(name, size=size), None
-    if kind == "invariant":
-        return Invariant(name, size), None
-    if kind == "grid":
-        shape, axes = _scan_grid(env, key, params["sensor_cfg"].name)
-        return GridTerm(name, shape=shape, axes=axes, size=size), None
-    # contact forces: one 3D world-frame force per selected body
-    sensor = env.contact_sensor
-    ids = params["sensor_cfg"].body_ids
-    feet = list(np.asarray(sensor.body_names)[ids]) if not isinstance(ids, slice) else list(sensor.body_names)
-    return PerFootTerm(name, per_foot=PolarVector("force"), size=size), [str(f) for f in feet]
-
-
-def _scan_grid(env: Any, key: str, sensor_name: str) -> tuple[tuple[int, int], tuple[str, str]]:
-    """Grid shape and axes of a height scanner, after checking that the grid is symmetric about the base's x axis."""
-    sensor = env.sensors[sensor_name]
-    pattern = sensor.pattern + np.asarray(sensor.cfg.offset[:2])
-    x, y = np.unique(np.round(pattern[:, 0], 9)), np.unique(np.round(pattern[:, 1], 9))
-    if not np.allclose(np.sort(y), np.sort(-y), atol=1e-9):
-        raise ValueError(f"{key}: the scan grid is not symmetric about the base x axis (offset y or size), no mirror.")
-    if sensor.cfg.ordering == "xy":
-        return (len(y), len(x)), ("y", "x")
-    return (len(x), len(y)), ("x", "y")
-
-
-def _image_axes(env: Any, group: str, terms: list[tuple[str, Any, dict[str, Any], int]]) -> ImageAxes:
-    """The image axes of an image group (all its terms must agree), after checking the camera is centred."""
-    axes = None
-    for name, func, params, _ in terms:
-        key = f"observations.{group}.{name}"
-        term_axes = IMAGE_TERM_AXES.get(getattr(func, "__name__", ""))
-        if term_axes is None:
-            raise ValueError(
-                f"{key}: no mirror rule for the image term {getattr(func, '__name__', func)!r}; known: "
-                f"{sorted(IMAGE_TERM_AXES)}."
-            )
-        camera = env.sensors[params["sensor_cfg"].name]
-        if abs(camera.cfg.offset[1]) > 1e-12:
-            raise ValueError(f"{key}: the camera is off the sagittal plane (offset y = {camera.cfg.offset[1]}).")
-        if axes is not None and term_axes != axes:
-            raise ValueError(f"observations.{group}: image terms with different axes cannot share a group.")
-        axes = term_axes
-    return axes
+    return build_velocity_mirror(env, side_swaps=GO2_SIDE_SWAPS, negated_joints=GO2_NEGATED_JOINTS, robot="Go2")
