@@ -14,7 +14,7 @@ from .checkpoint import CheckpointError, UntrustedCheckpointError, load_checkpoi
 from .compile import compile_model
 from .gradients import reduce_gradients_in_buckets
 from .log_writers import LogWriter, TensorBoardLogWriter, WandbLogWriter
-from .nan_check import NonFiniteEnvOutputError, check_nan
+from .nan_check import NonFiniteEnvOutputError, NonFiniteError, NonFiniteTrainingError, check_nan
 from .obs_groups import resolve_obs_groups
 from .optimizers import resolve_optimizer
 from .params import get_param
@@ -25,6 +25,8 @@ __all__ = [
     "ExpectedKind",
     "LogWriter",
     "NonFiniteEnvOutputError",
+    "NonFiniteError",
+    "NonFiniteTrainingError",
     "TensorBoardLogWriter",
     "UnexpectedKindError",
     "UntrustedCheckpointError",
