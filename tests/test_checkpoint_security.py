@@ -246,7 +246,7 @@ def test_next_save_removes_temp_files_of_interrupted_saves(tmp_path):
         tmp_path / ".model_3.pt.x8k2j1qz.tmp",  # older versions' name (tempfile.mkstemp), no pid
     ]
     in_progress = tmp_path / f".model_6.pt.{os.getppid()}.abcdef012345.tmp"  # a save of a running process
-    unrelated = [tmp_path / ".hidden.tmp", tmp_path / "model_4.pt.tmp", tmp_path / "notes.txt"]
+    unrelated = [tmp_path / name for name in (".hidden.tmp", ".model_4.pt.tmp", ".notes.txt.tmp", "model_4.pt.tmp")]
     for path in [*stale, in_progress, *unrelated]:
         path.write_bytes(b"partial")
 

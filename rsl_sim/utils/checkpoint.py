@@ -21,9 +21,9 @@ import torch
 TEMP_SUFFIX = ".tmp"
 """Suffix of the temporary files :func:`save_checkpoint` writes before the atomic rename."""
 
-# Temporary files of save_checkpoint: ".<name>.<pid>.<random>.tmp" (and ".<name>.<random>.tmp" of older versions,
-# which used tempfile.mkstemp)
-_TEMP_FILE = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d+))?\.(?P<token>[A-Za-z0-9_]+)\.tmp$")
+# Temporary files of save_checkpoint: ".<name>.<pid>.<12 hex digits>.tmp", and ".<name>.<8 characters>.tmp" of older
+# versions (tempfile.mkstemp's names)
+_TEMP_FILE = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid>\d+)\.[0-9a-f]{12}|[a-z0-9_]{8})\.tmp$")
 
 TRUST_HINT = "load_checkpoint(path, trusted=True) / runner.load(path, trusted=True), CLI: --trust_checkpoint"
 """How to load a trusted file holding more than tensors and plain data (named by :class:`UntrustedCheckpointError`)."""
