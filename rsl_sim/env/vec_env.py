@@ -59,6 +59,11 @@ class VecEnv(ABC):
 
     There is no ``reset()`` in the contract: wrappers reset once when built, and envs auto-reset finished episodes.
 
+    The runners check this contract (:class:`~rsl_sim.env.contract.VecEnvContract`): the first observations in full
+    when the runner is built (float32 groups, ``uint8`` or float32 image groups, batch size ``N``), then the shapes
+    and dtypes of every step's observations, rewards, dones and ``time_outs``; a violation is a
+    :class:`~rsl_sim.env.contract.VecEnvContractError` (a ``ValueError``) naming the group and both values.
+
     Resume (rsl_sim extension, optional): an env that implements both methods below is saved with every checkpoint
     and restored by the next ``learn()`` after ``runner.load``, so that a resumed run continues the same run (see
     ``docs/resume.md``); an env without them resumes from its own state, with a warning.
