@@ -45,7 +45,6 @@ VECTOR_TERM_MIRRORS: dict[str, str] = {
     "contact_forces": "per_foot_force",
     "friction_coefficient": "invariant",
     "added_base_mass": "invariant",
-    "base_pos_z": "invariant",
 }
 """How each observation term (by the name of its function) changes under the left-right reflection."""
 

@@ -35,11 +35,6 @@ def projected_gravity(env: VelocityEnv) -> np.ndarray:
     return env.robot.projected_gravity_b
 
 
-def base_pos_z(env: VelocityEnv) -> np.ndarray:
-    """Base height in the world frame [m], ``[N, 1]``."""
-    return env.robot.root_pos_w[:, 2:3]
-
-
 # Joint state
 def joint_pos_rel(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
     """Joint positions minus their defaults [rad], ``[N, num_joints]`` (public joint order)."""

@@ -109,12 +109,6 @@ def joint_acc_l2(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> 
     return np.sum(np.square(env.robot.joint_acc[:, ids]), axis=1)
 
 
-def joint_vel_l2(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
-    """Sum of squared joint velocities [rad^2/s^2]."""
-    ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
-    return np.sum(np.square(env.robot.joint_vel[:, ids]), axis=1)
-
-
 def joint_deviation_l1(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
     """Sum of absolute deviations of the joint positions from their defaults [rad]."""
     ids = slice(None) if asset_cfg is None else asset_cfg.joint_ids
@@ -137,11 +131,6 @@ def joint_pos_limits(env: VelocityEnv, asset_cfg: EntitySelection | None = None)
 def action_rate_l2(env: VelocityEnv) -> np.ndarray:
     """Sum of squared changes of the raw actions between two steps."""
     return np.sum(np.square(env.action_term.action - env.action_term.prev_action), axis=1)
-
-
-def action_l2(env: VelocityEnv) -> np.ndarray:
-    """Sum of squared raw actions."""
-    return np.sum(np.square(env.action_term.action), axis=1)
 
 
 # Contacts

@@ -27,13 +27,3 @@ def illegal_contact(env: VelocityEnv, threshold: float, sensor_cfg: EntitySelect
     """A selected body's contact force exceeded ``threshold`` [N] during the force history."""
     forces = env.contact_sensor.net_forces_w_history[:, :, sensor_cfg.body_ids]
     return np.any(np.max(np.linalg.norm(forces, axis=-1), axis=1) > threshold, axis=1)
-
-
-def bad_orientation(env: VelocityEnv, limit_angle: float) -> np.ndarray:
-    """The base tilted more than ``limit_angle`` [rad] from upright."""
-    return np.arccos(np.clip(-env.robot.projected_gravity_b[:, 2], -1.0, 1.0)) > limit_angle
-
-
-def root_height_below_minimum(env: VelocityEnv, minimum_height: float) -> np.ndarray:
-    """The base fell below ``minimum_height`` [m] (world frame)."""
-    return env.robot.root_pos_w[:, 2] < minimum_height
