@@ -130,7 +130,7 @@ def main() -> None:
 
     print(f"CPU: {_cpu_model()} x {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
     print(
-        f"{'task':>11} | {'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}"
+        f"{'task':>13} | {'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}"
     )
     rates = {}
     for task in args.tasks:
@@ -139,7 +139,7 @@ def main() -> None:
             env_rate, physics_rate = time_env(task, num_envs, steps, args.threads, args.repeats)
             rates[task, num_envs] = env_rate
             print(
-                f"{task:>11} | {num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | "
+                f"{task:>13} | {num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | "
                 f"{env_rate / physics_rate:>12.0%}"
             )
     # the camera's cost: the depth tasks as a fraction of the rough task at the same robot count
