@@ -208,3 +208,21 @@ def test_rsl_sim_train_resume_continues_the_same_run(tmp_path):
         assert all(
             torch.equal(value, resumed["optimizer_state_dict"]["state"][index][name]) for name, value in state.items()
         )
+
+
+def test_checkpoint_without_resume_state_warns_when_training_continues(tmp_path):
+    import warnings
+
+    runner = pendulum_runner(False, seed=0, log_dir=str(tmp_path))
+    runner.learn(1)
+    data = torch.load(tmp_path / "model_0.pt", weights_only=True)
+    del data["resume_state"]  # as RSL-RL writes it
+    torch.save(data, tmp_path / "rsl_rl.pt")
+
+    other = pendulum_runner(False, seed=1, log_dir=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # loading for inference says nothing
+        other.load(str(tmp_path / "rsl_rl.pt"))
+    with pytest.warns(UserWarning, match="has no 'resume_state'"):
+        other.learn(1)
+    assert other.current_learning_iteration == 1

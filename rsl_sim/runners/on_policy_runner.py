@@ -87,6 +87,7 @@ class OnPolicyRunner:
         """The checkpoint file written last (by :meth:`save`, also on Ctrl-C), or None."""
         self._saved_iteration: int | None = None  # iteration of the last checkpoint written by learn
         self._pending_resume_state: dict[str, Any] | None = None  # applied when learn continues a loaded run
+        self._loaded_without_resume_state: str | None = None  # a loaded checkpoint of RSL-RL or an older rsl_sim
         self._warned_env_state = False
 
     @property
@@ -125,6 +126,14 @@ class OnPolicyRunner:
         """
         # Continue a loaded run: the env's saved state, then (after any draw for the episode lengths) the learner's
         resume, self._pending_resume_state = self._pending_resume_state, None
+        if self._loaded_without_resume_state is not None:
+            warnings.warn(
+                f"'{self._loaded_without_resume_state}' has no '{RESUME_STATE_KEY}' (written by RSL-RL or an older"
+                " rsl_sim): training continues from its models, optimizer and iteration, but not with the run's random"
+                " number generators and env state, so not exactly as the run would have.",
+                stacklevel=2,
+            )
+            self._loaded_without_resume_state = None
         if resume is not None and self.is_distributed and self.gpu_global_rank != 0:
             resume = None  # rank 0's generators and env: the other ranks keep their own streams
         env_restored = resume is not None and restore_env_state(
@@ -145,7 +154,8 @@ class OnPolicyRunner:
         self.logger.init_logging_writer()
         rnd_used = bool(self.cfg["algorithm"].get("rnd_cfg"))
         check_for_nan = self.cfg["check_for_nan"]
-        self.alg.storage.clear()  # a rollout cut off by an earlier interrupt is dropped
+        self.alg.storage.clear()  # a rollout cut off by an earlier interrupt is dropped, with its log entries
+        self.logger.ep_extras.clear()
 
         start_it = self.current_learning_iteration + int(self._iteration_done)
         total_it = start_it + num_learning_iterations
@@ -269,6 +279,7 @@ class OnPolicyRunner:
             self._iteration_done = True
             self._saved_iteration = data["iter"]
             self._pending_resume_state = data.get(RESUME_STATE_KEY)
+            self._loaded_without_resume_state = None if RESUME_STATE_KEY in data else str(path)
         return data.get("infos")
 
     def get_inference_policy(self, device: str | None = None) -> torch.nn.Module:

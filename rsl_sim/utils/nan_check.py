@@ -91,7 +91,7 @@ def check_nan(
     for name, tensor in obs.items():
         _check_env_tensor(tensor, f"observation group '{name}'", iteration)
     final_obs = extras.get("final_observation") if extras is not None else None
-    if final_obs is not None:
+    if final_obs is not None and final_obs is not obs:  # the same object when no episode ended
         for name, tensor in final_obs.items():
             _check_env_tensor(tensor, f"extras['final_observation']['{name}']", iteration)
     _check_env_tensor(rewards, "rewards", iteration)
