@@ -74,19 +74,19 @@ def test_ctrl_c_during_rsl_sim_train_saves_the_last_finished_iteration(tmp_path)
         "100000",
         "--log_root",
         str(tmp_path),
-        "agent.save_interval=100000",
+        "agent.save_interval=3",
         "agent.num_steps_per_env=16",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
-        # Wait for iteration 0's checkpoint, then let it train some more iterations
-        deadline = time.monotonic() + 120
-        while not [p for p in _checkpoints(tmp_path) if p.endswith("model_0.pt")]:
+        # Wait for iteration 3's checkpoint (iterations 0-3 finished), then interrupt
+        deadline = time.monotonic() + 180
+        while not [p for p in _checkpoints(tmp_path) if p.endswith("model_3.pt")]:
             assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "no checkpoint of iteration 0 within 120 s"
-            time.sleep(0.2)
-        time.sleep(3.0)
+            assert time.monotonic() < deadline, "no checkpoint of iteration 3 within 180 s"
+            time.sleep(0.1)
+        time.sleep(0.5)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:
@@ -97,7 +97,8 @@ def test_ctrl_c_during_rsl_sim_train_saves_the_last_finished_iteration(tmp_path)
     match = re.search(r"interrupted; iteration (\d+) is saved in (\S+\.pt)", output)
     assert match, output
     iteration, path = int(match.group(1)), match.group(2)
-    assert iteration >= 1 and os.path.basename(path) == f"model_{iteration}.pt"
+    # The last finished iteration: a new file, or model_3.pt if the interrupt came right after that scheduled save
+    assert iteration >= 3 and os.path.basename(path) == f"model_{iteration}.pt"
     # The newest checkpoint, complete and loadable with the safe loader
     assert max(_checkpoints(tmp_path), key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[-1])) == path
     data = torch.load(path, weights_only=True)
