@@ -60,15 +60,29 @@ def test_the_base_config_is_valid():
     OnPolicyRunner(TinyEnv(), copy.deepcopy(BASE_CFG)).learn(1)
 
 
-@pytest.mark.parametrize("set_name", ["critc", "privileged", "policy"])
+@pytest.mark.parametrize("set_name", ["critc", "privileged"])
 def test_unknown_obs_groups_set_is_refused_with_the_valid_sets(set_name):
     cfg = copy.deepcopy(BASE_CFG)
     cfg["obs_groups"][set_name] = ["policy"]
-    with pytest.raises(
-        ValueError, match=rf"Unknown observation set '{set_name}'.*'actor', 'critic', 'student'"
-    ) as info:
+    with pytest.raises(ValueError, match=rf"Unknown observation set '{set_name}'.*'actor', 'critic', 'student'"):
         OnPolicyRunner(TinyEnv(), cfg)
-    assert ("rename it 'actor'" in str(info.value)) == (set_name == "policy")
+
+
+def test_rsl_rl_3_policy_set_feeds_the_acting_model_with_a_warning():
+    # 5.5.1 ignores a "policy" set (the actor falls back to the "policy" group, dropping "critic"); 3.x meant the actor
+    cfg = copy.deepcopy(BASE_CFG)
+    cfg["obs_groups"] = {"policy": ["policy", "critic"], "critic": ["critic"]}
+    with pytest.warns(FutureWarning, match="'policy', RSL-RL 3.x's name .* used as 'actor'"):
+        runner = OnPolicyRunner(TinyEnv(), cfg)
+    assert runner.cfg["obs_groups"] == {"actor": ["policy", "critic"], "critic": ["critic"]}
+    assert runner.alg.actor.obs_dim == 8
+    obs = TinyEnv().get_observations()
+    with pytest.warns(FutureWarning, match="used as 'student'"):
+        assert resolve_obs_groups(obs, {"policy": ["critic"]}, ["student"], [])["student"] == ["critic"]
+    with pytest.raises(ValueError, match="both 'policy' .* and 'actor'"):
+        resolve_obs_groups(obs, {"policy": ["critic"], "actor": ["policy"]}, ["actor", "critic"])
+    with pytest.raises(ValueError, match="Unknown observation set 'policy'"):
+        resolve_obs_groups(obs, {"policy": ["critic"]}, ["world_model"])
 
 
 def test_every_set_the_learner_reads_is_accepted_and_custom_sets_can_be_declared():
@@ -82,20 +96,24 @@ def test_every_set_the_learner_reads_is_accepted_and_custom_sets_can_be_declared
         resolve_obs_groups(obs, {"aux": ["critic"]}, [])
 
 
-@pytest.mark.parametrize("init_std", [-0.5, 0.0, float("nan"), float("inf"), "1.0", True])
+@pytest.mark.parametrize("init_std", [-0.5, -1e-9, float("nan"), float("inf"), "1.0", True])
 def test_invalid_init_std_is_refused_naming_the_value(init_std):
     cfg = cfg_with("actor.distribution_cfg.init_std", init_std)
-    with pytest.raises(ValueError, match=r"GaussianDistribution: 'init_std' .* must be a finite number > 0, got"):
+    with pytest.raises(ValueError, match=r"GaussianDistribution: 'init_std' .* must be a finite number >= 0, got"):
         OnPolicyRunner(TinyEnv(), cfg)
     with pytest.raises(ValueError, match=r"HeteroscedasticGaussianDistribution: 'init_std'"):
         HeteroscedasticGaussianDistribution(2, init_std=init_std)
 
 
 @pytest.mark.parametrize("std_type", ["scalar", "log"])
-def test_positive_init_std_starts_the_policy_there(std_type):
+def test_valid_init_std_starts_the_policy_there(std_type):
     distribution = GaussianDistribution(3, init_std=0.3, std_type=std_type)
     distribution.update(torch.zeros(2, 3))
     assert torch.allclose(distribution.std, torch.full((2, 3), 0.3))
+    # Zero, as RSL-RL 5.x accepts it (e.g. the teacher of a converted pre-4.0 distillation config): the lower bound
+    distribution = GaussianDistribution(3, init_std=0.0, std_type=std_type, std_range=(1e-3, 10.0))
+    distribution.update(torch.zeros(2, 3))
+    assert torch.allclose(distribution.std, torch.full((2, 3), 1e-3))
 
 
 @pytest.mark.parametrize("key", ["check_for_nan", "init_at_random_ep_len"])

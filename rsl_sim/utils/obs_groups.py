@@ -12,6 +12,10 @@ OBS_SETS = ("actor", "critic", "student", "teacher", "rnd_state")
 the actor, critic, student and teacher models and of curiosity (RND)."""
 
 
+LEGACY_ACTING_SET = "policy"
+"""RSL-RL 3.x's name of the acting model's set (``actor`` for PPO, ``student`` for distillation since 4.0)."""
+
+
 def resolve_obs_groups(
     obs: TensorDict | Mapping,
     obs_groups: Mapping[str, Sequence[str]],
@@ -25,9 +29,10 @@ def resolve_obs_groups(
     ``TensorDict``) concatenated to form its input, e.g. ``{"actor": ["policy"], "critic": ["policy", "privileged"]}``.
 
     Every set name must be one the learner reads (:data:`OBS_SETS`, ``default_sets`` or ``valid_sets``): RSL-RL 5.x
-    ignores an unknown name silently, so a typo (``"critc"``) or the pre-4.0 name ``"policy"`` would drop its groups;
-    here it is an error. Every listed group must exist in ``obs``. A set named in ``default_sets`` but absent from
-    ``obs_groups`` is filled as RSL-RL 5.x does, with a warning:
+    ignores an unknown name silently, so a typo (``"critc"``) would drop its groups; here it is an error. The pre-4.0
+    name ``"policy"`` of the acting model's set is read as ``"actor"`` (or ``"student"`` when the algorithm reads a
+    student), with a ``FutureWarning``, as RSL-RL 3.x meant it. Every listed group must exist in ``obs``. A set named
+    in ``default_sets`` but absent from ``obs_groups`` is filled as RSL-RL 5.x does, with a warning:
 
     1. with the group of the same name, if ``obs`` has one (e.g. a ``"critic"`` group for the ``"critic"`` set);
     2. otherwise with the ``"policy"`` group, if ``obs`` has one;
@@ -49,7 +54,8 @@ def resolve_obs_groups(
 
     Raises:
         TypeError: If a set maps to a plain string instead of a list of group names.
-        ValueError: If a set name is unknown (the message lists the valid names), a set maps to an empty list, names a
+        ValueError: If a set name is unknown (the message lists the valid names), ``"policy"`` is given next to the set
+            it stands for, a set maps to an empty list, names a
             group missing from ``obs`` (the message names the group, the set and the available groups), or a default
             set cannot be filled.
     """
@@ -66,11 +72,12 @@ def resolve_obs_groups(
         )
     known = list(dict.fromkeys([*OBS_SETS, *default_sets, *valid_sets]))
     for set_name, groups in obs_groups.items():
+        if set_name == LEGACY_ACTING_SET and set_name not in known:
+            set_name = _rename_legacy_acting_set(obs_groups, default_sets)
         if set_name not in known:
-            hint = " 'policy' is the RSL-RL 3.x name of the actor's set: rename it 'actor'." * (set_name == "policy")
             raise ValueError(
                 f"Unknown observation set '{set_name}' in 'obs_groups' (it maps to {groups!r}). Valid observation"
-                f" sets: {known}; 'obs_groups' maps these to observation groups of the env ({available}).{hint}"
+                f" sets: {known}; 'obs_groups' maps these to observation groups of the env ({available})."
             )
         if isinstance(groups, str):
             raise TypeError(
@@ -118,3 +125,29 @@ def resolve_obs_groups(
     print("-" * 80)
 
     return resolved
+
+
+def _rename_legacy_acting_set(obs_groups: Mapping[str, Sequence[str]], default_sets: Sequence[str]) -> str:
+    """The set that RSL-RL 3.x's ``"policy"`` set stands for here (``actor`` or ``student``), with a warning.
+
+    RSL-RL 5.x ignores a ``"policy"`` set (the acting model then falls back to the ``"policy"`` group, dropping any
+    other group listed); Isaac Lab's older agent configs still write it. Here it feeds the acting model, as in 3.x.
+
+    Raises:
+        ValueError: If the algorithm has no acting set or the config also names it (the message names both).
+    """
+    target = next((name for name in ("actor", "student") if name in default_sets), None)
+    if target is None:
+        return LEGACY_ACTING_SET  # reported as unknown by the caller
+    if target in obs_groups:
+        raise ValueError(
+            f"'obs_groups' has both '{LEGACY_ACTING_SET}' (RSL-RL 3.x's name of the acting set) and '{target}'; remove"
+            f" '{LEGACY_ACTING_SET}' (5.x ignores it) or rename it '{target}'."
+        )
+    warnings.warn(
+        f"'obs_groups' names the set '{LEGACY_ACTING_SET}', RSL-RL 3.x's name of the acting model's input; it is used"
+        f" as '{target}' (RSL-RL 5.x would ignore it and fall back to the 'policy' group). Rename it '{target}'.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return target

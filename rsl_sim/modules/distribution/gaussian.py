@@ -19,19 +19,23 @@ MIN_STD = 1e-6
 
 
 def check_init_std(init_std: float, where: str) -> None:
-    """Refuse an initial std that is not a finite positive number.
+    """Refuse an initial std that is not a finite number >= 0.
+
+    Zero is accepted as in RSL-RL 5.x: the std then starts at the lower bound of ``std_range`` (a deterministic
+    output, e.g. the teacher of a converted pre-4.0 distillation config).
 
     Args:
         init_std: The configured ``init_std``.
         where: The distribution class, for the message.
 
     Raises:
-        ValueError: If ``init_std`` is not a finite number > 0 (a bool, a string, zero, negative, NaN or Inf).
+        ValueError: If ``init_std`` is not a finite number >= 0 (a bool, a string, negative, NaN or Inf).
     """
-    if isinstance(init_std, bool) or not isinstance(init_std, numbers.Real) or not (0 < init_std < math.inf):
+    if isinstance(init_std, bool) or not isinstance(init_std, numbers.Real) or not (0 <= init_std < math.inf):
         raise ValueError(
             f"{where}: 'init_std' (the initial standard deviation of the outputs, in scalar space for both std types)"
-            f" must be a finite number > 0, got {init_std!r}; RSL-RL's configs use e.g. 1.0."
+            f" must be a finite number >= 0, got {init_std!r}; RSL-RL's configs use e.g. 1.0 (0 starts the std at the"
+            " lower bound of std_range)."
         )
 
 
@@ -79,7 +83,7 @@ class GaussianDistribution(Distribution):
 
         Raises:
             ValueError: If ``std_type`` or ``reduction`` is not a valid choice, the std bounds are empty, or
-                ``init_std`` is not a finite number > 0.
+                ``init_std`` is not a finite number >= 0.
         """
         super().__init__(output_dim, reduction=reduction)
         check_init_std(init_std, type(self).__name__)

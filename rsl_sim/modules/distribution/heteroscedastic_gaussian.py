@@ -47,7 +47,7 @@ class HeteroscedasticGaussianDistribution(GaussianDistribution):
 
         Raises:
             ValueError: If ``std_type`` or ``reduction`` is not a valid choice, the std bounds are empty, or
-                ``init_std`` is not a finite number > 0.
+                ``init_std`` is not a finite number >= 0.
         """
         # No std parameter: skip GaussianDistribution.__init__ and set up only the bounds
         Distribution.__init__(self, output_dim, reduction=reduction)
