@@ -26,8 +26,8 @@ NUM_ENVS = 8
 HALF = 3  # iterations before and after the checkpoint
 
 
-def pendulum_cfg(recurrent: bool) -> dict:
-    """A small PPO config for Pendulum-v1 (24 steps per iteration, 2 epochs of 2 mini-batches)."""
+def pendulum_cfg(recurrent: bool, rnd: bool = False) -> dict:
+    """A small PPO config for Pendulum-v1 (24 steps per iteration, 2 epochs of 2 mini-batches), optionally with RND."""
     cfg = default_ppo_cfg("Pendulum-v1")
     cfg.update(num_steps_per_env=24, save_interval=100, device="cpu")
     for model in ("actor", "critic"):
@@ -35,20 +35,30 @@ def pendulum_cfg(recurrent: bool) -> dict:
         if recurrent:
             cfg[model].update(class_name="RNNModel", rnn_type="gru", rnn_hidden_dim=16, rnn_num_layers=1)
     cfg["algorithm"].update(num_learning_epochs=2, num_mini_batches=2)
+    if rnd:
+        cfg["obs_groups"]["rnd_state"] = ["policy"]
+        cfg["algorithm"]["rnd_cfg"] = {
+            "num_outputs": 8,
+            "predictor_hidden_dims": [16],
+            "target_hidden_dims": [16],
+            "weight": 10.0,
+            "reward_normalization": True,
+            "weight_schedule": {"mode": "linear", "initial_step": 0, "final_step": 500, "final_value": 1.0},
+        }
     return cfg
 
 
-def pendulum_runner(recurrent: bool, seed: int, log_dir: str | None) -> OnPolicyRunner:
+def pendulum_runner(recurrent: bool, seed: int, log_dir: str | None, rnd: bool = False) -> OnPolicyRunner:
     """Seed the process, build 8 Pendulum envs (seeded reset) and a runner."""
     set_seed(seed)
     env = GymnasiumVecEnvWrapper.from_id("Pendulum-v1", num_envs=NUM_ENVS, seed=seed, device="cpu")
-    return OnPolicyRunner(env, pendulum_cfg(recurrent), log_dir=log_dir, device="cpu")
+    return OnPolicyRunner(env, pendulum_cfg(recurrent, rnd), log_dir=log_dir, device="cpu")
 
 
-def train_first_half(recurrent: bool, log_dir: str) -> None:
+def train_first_half(recurrent: bool, log_dir: str, rnd: bool = False) -> None:
     """Run in a subprocess: seed 0, ``learn(HALF)`` with random episode starts; the last iteration is saved."""
     torch.set_num_threads(1)
-    runner = pendulum_runner(recurrent, seed=0, log_dir=log_dir)
+    runner = pendulum_runner(recurrent, seed=0, log_dir=log_dir, rnd=rnd)
     runner.learn(HALF, init_at_random_ep_len=True)
 
 
@@ -86,19 +96,25 @@ def single_thread():
     torch.set_num_threads(previous)
 
 
-@pytest.mark.parametrize("recurrent", [False, True], ids=["mlp", "gru"])
-def test_pendulum_resume_in_new_process_equals_uninterrupted_run(tmp_path, recurrent):
+@pytest.mark.parametrize(
+    ("recurrent", "rnd"), [(False, False), (True, False), (False, True)], ids=["mlp", "gru", "rnd"]
+)
+def test_pendulum_resume_in_new_process_equals_uninterrupted_run(tmp_path, recurrent, rnd):
     # The uninterrupted run: learn(2 * HALF) in one call
-    reference = pendulum_runner(recurrent, seed=0, log_dir=None)
+    reference = pendulum_runner(recurrent, seed=0, log_dir=None, rnd=rnd)
     reference.learn(2 * HALF, init_at_random_ep_len=True)
 
     # learn(HALF) and save in another process; here, differently seeded objects load it and continue
-    run_in_subprocess("train_first_half", recurrent, str(tmp_path / "first"))
-    resumed = pendulum_runner(recurrent, seed=123, log_dir=str(tmp_path / "second"))
+    run_in_subprocess("train_first_half", recurrent, str(tmp_path / "first"), rnd)
+    resumed = pendulum_runner(recurrent, seed=123, log_dir=str(tmp_path / "second"), rnd=rnd)
     resumed.load(str(tmp_path / "first" / f"model_{HALF - 1}.pt"))
     resumed.learn(HALF, init_at_random_ep_len=True)
 
     assert_bit_identical(reference, resumed)
+    if rnd:
+        for name, value in reference.alg.rnd.state_dict().items():
+            assert torch.equal(value, resumed.alg.rnd.state_dict()[name]), name
+        assert resumed.alg.rnd.weight == reference.alg.rnd.weight
     # The episode statistics carried over too (same finished episodes in the window)
     assert list(resumed.logger.episodes.returns) == list(reference.logger.episodes.returns)
     assert os.path.isfile(tmp_path / "second" / f"model_{2 * HALF - 1}.pt")

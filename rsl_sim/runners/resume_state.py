@@ -7,6 +7,8 @@ A checkpoint written by :meth:`~rsl_sim.runners.OnPolicyRunner.save` holds, unde
 - ``"hidden_states"``: the recurrent states of the algorithm's models (``actor``, ``critic``, ``student``,
   ``teacher``) and of ``last_hidden_states`` (distillation), which carry over from one rollout to the next;
 - ``"counters"``: the algorithm's update counter (distillation's ``num_updates``);
+- ``"rnd"``: with curiosity, RND's step counter and weight (the weight schedule) and the running discounted return of
+  its reward normalizer, which its state dict leaves out;
 - ``"statistics"``: the logger's episode statistics and totals, so that the logged curves continue;
 - ``"env"``: the env's state from its optional ``get_env_state()`` (see :class:`~rsl_sim.env.VecEnv`), or ``None``
   with ``"env_missing_reason"`` when the env cannot save it.
@@ -104,6 +106,7 @@ def capture_resume_state(runner: OnPolicyRunner) -> dict[str, Any]:
         "rng": get_rng_states(),
         "hidden_states": hidden_states,
         "counters": counters,
+        "rnd": _rnd_state(getattr(alg, "rnd", None)),
         "statistics": runner.logger.state_dict(),
         "env": env_state,
         "env_missing_reason": reason,
@@ -132,10 +135,28 @@ def restore_learner_state(runner: OnPolicyRunner, state: dict[str, Any]) -> None
             getattr(alg, name).reset(hidden_state=hidden_state)
     for name, value in state.get("counters", {}).items():
         setattr(alg, name, value)
+    rnd, rnd_state = getattr(alg, "rnd", None), state.get("rnd")
+    if rnd is not None and rnd_state is not None:
+        rnd.update_counter = rnd_state["update_counter"]
+        rnd.weight = rnd_state["weight"]
+        if rnd_state["discounted_return"] is not None:
+            rnd.reward_normalizer._discounted_return = rnd_state["discounted_return"].to(runner.device)
     if "statistics" in state:
         runner.logger.load_state_dict(state["statistics"])
     if "rng" in state:
         set_rng_states(state["rng"])
+
+
+def _rnd_state(rnd: Any) -> dict[str, Any] | None:
+    """RND's schedule position and its reward normalizer's running return (None without RND)."""
+    if rnd is None:
+        return None
+    discounted = getattr(rnd.reward_normalizer, "_discounted_return", None)
+    return {
+        "update_counter": int(rnd.update_counter),
+        "weight": float(rnd.weight),
+        "discounted_return": discounted.detach().clone() if discounted is not None else None,
+    }
 
 
 def _has_model(alg: Any, name: str) -> bool:
