@@ -124,25 +124,8 @@ class OnPolicyRunner:
                 every case the checkpoints written so far are complete and untouched, the newest one is the last
                 with finite values.
         """
-        # Continue a loaded run: the env's saved state, then (after any draw for the episode lengths) the learner's
-        resume, self._pending_resume_state = self._pending_resume_state, None
-        if self._loaded_without_resume_state is not None:
-            warnings.warn(
-                f"'{self._loaded_without_resume_state}' has no '{RESUME_STATE_KEY}' (written by RSL-RL or an older"
-                " rsl_sim): training continues from its models, optimizer and iteration, but not with the run's random"
-                " number generators and env state, so not exactly as the run would have.",
-                stacklevel=2,
-            )
-            self._loaded_without_resume_state = None
-        if resume is not None and self.is_distributed and self.gpu_global_rank != 0:
-            resume = None  # rank 0's generators and env: the other ranks keep their own streams
-        env_restored = resume is not None and restore_env_state(
-            self.env, resume.get("env"), resume.get("env_missing_reason")
-        )
-        if init_at_random_ep_len and not env_restored:
-            self._randomize_episode_lengths()
-        if resume is not None:
-            restore_learner_state(self, resume)
+        # Continue a loaded run where it stopped (or spread the episode starts of a fresh one)
+        self._continue_loaded_run(init_at_random_ep_len)
 
         # Prepare: observations, train mode, identical parameters on every GPU, writer
         obs = self.env.get_observations()
@@ -326,6 +309,32 @@ class OnPolicyRunner:
         """Standard deviation of the policy's action distribution, or None for a deterministic policy."""
         policy = self.alg.get_policy()
         return policy.output_std if getattr(policy, "distribution", None) is not None else None
+
+    def _continue_loaded_run(self, init_at_random_ep_len: bool) -> None:
+        """Apply a loaded checkpoint's resume state: the env's state, then the learner's; randomize episode lengths.
+
+        The episode lengths are drawn (when asked) only if the env did not get its saved state back, and before the
+        random number generators are restored, so that nothing draws from them before the first iteration. On the
+        ranks other than 0 of a multi-process run nothing is restored (the state is rank 0's).
+        """
+        resume, self._pending_resume_state = self._pending_resume_state, None
+        if self._loaded_without_resume_state is not None:
+            warnings.warn(
+                f"'{self._loaded_without_resume_state}' has no '{RESUME_STATE_KEY}' (written by RSL-RL or an older"
+                " rsl_sim): training continues from its models, optimizer and iteration, but not with the run's random"
+                " number generators and env state, so not exactly as the run would have.",
+                stacklevel=3,
+            )
+            self._loaded_without_resume_state = None
+        if resume is not None and self.is_distributed and self.gpu_global_rank != 0:
+            resume = None
+        env_restored = resume is not None and restore_env_state(
+            self.env, resume.get("env"), resume.get("env_missing_reason")
+        )
+        if init_at_random_ep_len and not env_restored:
+            self._randomize_episode_lengths()
+        if resume is not None:
+            restore_learner_state(self, resume)
 
     def _save_on_interrupt(self) -> None:
         """On Ctrl-C: save the last finished iteration as ``model_<it>.pt`` unless it is saved already.

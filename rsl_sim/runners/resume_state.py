@@ -89,7 +89,7 @@ def restore_env_state(env: Any, state: dict | None, reason: str | None) -> bool:
         f"Resuming without the env's state: {problem}. The learner is restored exactly (parameters, optimizer,"
         " learning rate, iteration, random number generators, recurrent states), but the env continues from its own"
         " reset, so the experience and the results differ from those of an uninterrupted run.",
-        stacklevel=3,
+        stacklevel=4,
     )
     return False
 
