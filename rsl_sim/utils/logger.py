@@ -272,7 +272,10 @@ class Logger:
             if self.console is not None:
                 self.console.stop()
             self.console = ConsoleReporter(start_it, total_it, run_name=self.cfg.get("run_name") or None)
+        # Time per iteration split into rollout and update (as RSL-RL prints it)
         summary: dict[str, float | int | str] = {"steps": self.tot_timesteps, "steps/s": fps}
+        summary["collect"] = f"{collect_time:.2f}s"
+        summary["learn"] = f"{learn_time:.2f}s"
         if episodes.returns:
             summary["reward"] = scalars["Train/mean_reward"]
             summary["ep_len"] = scalars["Train/mean_episode_length"]
