@@ -51,7 +51,7 @@ def test_interrupt_during_update_completes_it_and_saves_that_iteration(tmp_path)
 
     # Iteration 2 finished and is saved (model_0.pt was saved by the schedule), with its updated parameters
     assert runner.current_learning_iteration == 2
-    assert runner.last_checkpoint == str(tmp_path / "model_2.pt")
+    assert runner.last_checkpoint == str(tmp_path / "model_2.pt") and runner.last_checkpoint_iteration == 2
     data = torch.load(tmp_path / "model_2.pt", weights_only=True)
     assert data["iter"] == 2
     assert torch.equal(data["actor_state_dict"]["mlp.0.weight"], learner_state(runner)["actor.mlp.0.weight"])

@@ -225,7 +225,7 @@ def _learn(
         except KeyboardInterrupt:
             # The runner saved the last finished iteration (see OnPolicyRunner.learn)
             if runner.last_checkpoint is not None:
-                info(f"interrupted; iteration {runner.current_learning_iteration} is saved in {runner.last_checkpoint}")
+                info(f"interrupted; iteration {runner.last_checkpoint_iteration} is saved in {runner.last_checkpoint}")
             else:
                 info(f"interrupted before the first iteration finished; nothing saved in {log_dir}")
             raise

@@ -85,6 +85,8 @@ class OnPolicyRunner:
         self._iteration_done = False  # whether current_learning_iteration names a finished iteration
         self.last_checkpoint: str | None = None
         """The checkpoint file written last (by :meth:`save`, also on Ctrl-C), or None."""
+        self.last_checkpoint_iteration: int | None = None
+        """The iteration stored in :attr:`last_checkpoint`."""
         self._saved_iteration: int | None = None  # iteration of the last checkpoint written by learn
         self._pending_resume_state: dict[str, Any] | None = None  # applied when learn continues a loaded run
         self._loaded_without_resume_state: str | None = None  # a loaded checkpoint of RSL-RL or an older rsl_sim
@@ -221,7 +223,7 @@ class OnPolicyRunner:
                 stacklevel=2,
             )
         save_checkpoint(data, path)
-        self.last_checkpoint = path
+        self.last_checkpoint, self.last_checkpoint_iteration = path, self.current_learning_iteration
         self.logger.save_model(path, self.current_learning_iteration)
 
     def load(
@@ -347,7 +349,7 @@ class OnPolicyRunner:
         it = self.current_learning_iteration
         path = os.path.join(self.log_dir, f"model_{it}.pt")
         if self._saved_iteration == it and os.path.isfile(path):
-            self.last_checkpoint = path
+            self.last_checkpoint, self.last_checkpoint_iteration = path, it
             return
         try:
             self.save(path)
