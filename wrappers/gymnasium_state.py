@@ -6,8 +6,8 @@ Two kinds of env can give their state:
   :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`), on the env or on ``env.unwrapped``;
 - a ``SyncVectorEnv`` of gymnasium's classic-control envs (``Pendulum-v1``, ``CartPole-v1``, ...) under the wrappers
   ``gymnasium.make`` adds (``TimeLimit``, ``OrderEnforcing``, ``PassiveEnvChecker``): their whole state is plain
-  attributes, which are saved (numpy arrays, numbers and the ``np_random`` generator state) together with the time
-  limits' step counters.
+  attributes (``state``, and ``steps_beyond_terminated`` / ``last_u`` where they exist), which are saved together with
+  the ``np_random`` generator state and the time limits' step counters.
 
 Any other env (MuJoCo or Box2D envs of gymnasium, whose state lives in the simulator; ``AsyncVectorEnv``, whose
 sub-envs live in other processes; wrappers with state of their own such as ``NormalizeObservation``) raises
@@ -31,8 +31,9 @@ __all__ = ["get_vector_env_state", "set_vector_env_state"]
 # Wrappers whose only state is the time limit's step counter (saved) or a flag set by the first reset
 _KNOWN_WRAPPERS = (TimeLimit, OrderEnforcing, PassiveEnvChecker)
 
-# Envs whose complete state is their plain attributes
+# Envs whose complete state is their plain attributes, and those attributes
 _PLAIN_STATE_MODULE = "gymnasium.envs.classic_control."
+_PLAIN_STATE_ATTRIBUTES = ("state", "steps_beyond_terminated", "last_u")
 
 
 def get_vector_env_state(env: VectorEnv) -> dict[str, Any]:
@@ -56,9 +57,9 @@ def get_vector_env_state(env: VectorEnv) -> dict[str, Any]:
     for sub_env in sub_envs:
         base = sub_env.unwrapped
         attributes = {
-            name: numpy_to_checkpoint_data(value)
-            for name, value in vars(base).items()
-            if isinstance(value, (np.ndarray, np.generic, bool, int, float)) and not _is_object_array(value)
+            name: numpy_to_checkpoint_data(getattr(base, name))
+            for name in _PLAIN_STATE_ATTRIBUTES
+            if hasattr(base, name)
         }
         states.append(
             {
@@ -159,7 +160,3 @@ def _wrappers(env: gym.Env) -> list[gym.Wrapper]:
 
 def _elapsed(wrapper: TimeLimit) -> int:
     return int(wrapper._elapsed_steps) if wrapper._elapsed_steps is not None else 0
-
-
-def _is_object_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.dtype == object
