@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
@@ -9,7 +11,8 @@ from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
     UnitreeGo2RoughDepthEnvCfg,
     UnitreeGo2RoughEnvCfg,
 )
-from rsl_sim.tasks.locomotion.velocity.velocity_env_cfg import VelocityEnvCfg
+from rsl_sim.tasks.locomotion.velocity.mdp.actions import JointPositionActionCfg
+from rsl_sim.tasks.locomotion.velocity.velocity_env_cfg import SceneCfg, VelocityEnvCfg
 from rsl_sim.tasks.mujoco.envs.manager_based_rl_env_cfg import ManagerBasedRLEnvCfg
 from rsl_sim.tasks.mujoco.managers.term_cfg import PhysicsCfg
 
@@ -42,3 +45,18 @@ def test_robot_configs_still_apply_their_changes():
     assert flat.scene.terrain.terrain_type == "plane" and rough.scene.terrain.terrain_type == "generator"
     assert rough.scene.terrain.terrain_generator["curriculum"] is True
     assert flat.rewards["flat_orientation_l2"].weight == -2.5
+
+
+def test_robot_configs_keep_what_the_caller_passes():
+    # __post_init__ of the Go2 configs sets num_envs 1024, the Go2 robot, a plane...: not over the caller's scene
+    scene = SceneCfg(num_envs=8)
+    cfg = UnitreeGo2FlatEnvCfg(scene=scene, actions=JointPositionActionCfg(scale=0.1))
+    assert cfg.scene.num_envs == 8 and cfg.scene.terrain.terrain_type == "generator" and cfg.actions.scale == 0.1
+    assert cfg.scene.robot == SceneCfg().robot  # the caller's robot, not the Go2 the config would put there
+    # the caller's objects are not changed, and the other fields still get the Go2 flat values
+    assert scene == SceneCfg(num_envs=8) and scene is not cfg.scene
+    assert cfg.rewards["flat_orientation_l2"].weight == -2.5 and cfg.curriculum["terrain_levels"] is None
+    # dataclasses.replace keeps every value of the config it copies
+    copied = dataclasses.replace(UnitreeGo2FlatEnvCfg(decimation=2), episode_length_s=5.0)
+    assert (copied.decimation, copied.episode_length_s, copied.scene.num_envs) == (2, 5.0, 1024)
+    assert copied.scene.terrain.terrain_type == "plane" and copied.rewards["feet_air_time"].weight == 0.25

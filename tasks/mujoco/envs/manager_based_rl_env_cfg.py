@@ -2,12 +2,20 @@
 
 A task's config (e.g. :class:`~rsl_sim.tasks.locomotion.velocity.velocity_env_cfg.VelocityEnvCfg`) subclasses
 :class:`ManagerBasedRLEnvCfg` and gives its fields the task's defaults (scene, terms); the env
-(:class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`) reads only these fields. Defaults never overwrite what a
-caller passes: ``ManagerBasedRLEnvCfg(decimation=2).decimation == 2``.
+(:class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`) reads only these fields.
+
+A task or robot config changes its parent's values in ``__post_init__``, as Isaac Lab's configclasses do; what a caller
+passes to the constructor is never overwritten by that: ``UnitreeGo2FlatEnvCfg(decimation=2).decimation == 2`` and
+``UnitreeGo2FlatEnvCfg(scene=my_scene).scene`` equals ``my_scene`` as given (a copy: the caller's objects are not
+changed either).
 """
 
 # No `from __future__ import annotations`: the field types stay objects, so the task configs that subclass this one in
 # other modules resolve their inherited annotations (dataclasses, typing.get_type_hints, pdoc) without imports.
+import copy
+import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,3 +71,29 @@ class ManagerBasedRLEnvCfg:
     seed: int | None = None
     viewer: ViewerCfg = field(default_factory=ViewerCfg)
     mdp_module: str | None = None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "ManagerBasedRLEnvCfg":
+        """Wrap the generated ``__init__`` of each config class once, so that ``__post_init__`` keeps caller values."""
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "keeps_caller_values", False):
+            cls.__init__ = _keep_caller_values(init)
+        return super().__new__(cls)
+
+
+def _keep_caller_values(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a config class's ``__init__``: the fields the caller passed end up as passed, after ``__post_init__``.
+
+    The passed values are copied before ``__init__`` runs (the caller's objects are never changed) and put back after
+    it, so the changes a subclass's ``__post_init__`` makes apply only to the fields left at their defaults.
+    """
+
+    @functools.wraps(init)
+    def __init__(self: ManagerBasedRLEnvCfg, *args: Any, **kwargs: Any) -> None:
+        names = [f.name for f in dataclasses.fields(self) if f.init]
+        passed = {**dict(zip(names, args)), **kwargs}
+        init(self, **copy.deepcopy(passed))
+        for name, value in copy.deepcopy(passed).items():
+            setattr(self, name, value)
+
+    __init__.keeps_caller_values = True  # type: ignore[attr-defined]
+    return __init__

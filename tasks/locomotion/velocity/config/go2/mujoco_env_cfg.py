@@ -34,13 +34,15 @@ class UnitreeGo2RoughEnvCfg(VelocityEnvCfg):
     def __post_init__(self) -> None:
         super().__post_init__()
         _apply_go2_settings(self)
-        # smaller terrain features for the small robot
-        terrains = self.scene.terrain.terrain_generator["sub_terrains"]
-        terrains["boxes"]["grid_height_range"] = (0.025, 0.1)
-        terrains["random_rough"]["noise_range"] = (0.01, 0.06)
-        terrains["random_rough"]["noise_step"] = 0.01
-        terrains["pyramid_stairs"]["step_height_range"] = (0.025, 0.12)
-        terrains["pyramid_stairs_inv"]["step_height_range"] = (0.025, 0.12)
+        # smaller terrain features for the small robot (on a generated terrain)
+        generator = self.scene.terrain.terrain_generator
+        if generator is not None:
+            terrains = generator["sub_terrains"]
+            terrains["boxes"]["grid_height_range"] = (0.025, 0.1)
+            terrains["random_rough"]["noise_range"] = (0.01, 0.06)
+            terrains["random_rough"]["noise_step"] = 0.01
+            terrains["pyramid_stairs"]["step_height_range"] = (0.025, 0.12)
+            terrains["pyramid_stairs_inv"]["step_height_range"] = (0.025, 0.12)
         # base height above the scanned terrain
         self.rewards["base_height_l2"].params["sensor_cfg"] = SceneEntityCfg("height_scanner")
 
