@@ -77,8 +77,8 @@ def evaluate_task(
     num_envs = 16 * len(DEFAULT_COMMANDS) if num_envs is None else num_envs
     if num_envs < len(DEFAULT_COMMANDS) or num_envs % len(DEFAULT_COMMANDS):
         raise ValueError(
-            f"num_envs={num_envs}: the G1 evaluation needs a positive multiple of its {len(DEFAULT_COMMANDS)} "
-            "commands (the same number of robots per command)."
+            f"num_envs={num_envs} must be a positive multiple of the number of commands ({len(DEFAULT_COMMANDS)}), "
+            f"e.g. {16 * len(DEFAULT_COMMANDS)}."
         )
     env = make_env(num_envs)
     try:
