@@ -170,6 +170,18 @@ def test_height_scan_equals_the_numpy_lookup(rough, alignment):
                                   np.r_[np.zeros(187), np.full(187, np.inf)].reshape(2, 187))  # fmt: skip
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_nan_poses_give_far_images_and_leave_the_others_alone(rough):
+    base_pos, base_quat = _poses(rough, 4, seed=9)
+    camera = DepthCamera(rough, width=16, height=16)
+    clean = camera.compute(base_pos, base_quat)
+    base_pos[1] = np.nan
+    base_quat[2] = 0.0  # normalizes to NaN
+    images = camera.compute(base_pos, base_quat)
+    np.testing.assert_array_equal(images[[0, 3]], clean[[0, 3]])
+    np.testing.assert_array_equal(images[[1, 2]], 1.0)
+
+
 def test_argument_errors(rough):
     with pytest.raises(ValueError, match="num_threads"):
         TerrainRayCaster(rough.ground, num_threads=-1)

@@ -130,6 +130,9 @@ def heightfield_distance(
     # walk the cells under the ray; solve exactly where the ray comes down to the cell's highest vertex
     while t < t_max:
         tb = wp.min(wp.min(next_u, next_v), t_max)
+        # a NaN pose makes no progress: no hit
+        if not (tb >= t):
+            return inf
         if i >= 0 and i < nx and j >= 0 and j < ny:
             if wp.min(z0 + t * dz, z0 + tb * dz) <= f64(cell_max[i, j]):
                 hit = cell_crossing(h, i, j, u0, du, v0, dv, z0, dz, t, tb)
