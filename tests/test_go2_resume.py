@@ -85,3 +85,16 @@ def test_env_state_of_another_env_count_is_refused():
     with pytest.raises(ValueError, match="2 envs, this env has 3"):
         large.unwrapped.set_env_state(state)
     assert np.array_equal(large.unwrapped.sim.qpos, qpos)
+
+
+def test_env_state_of_another_config_is_refused():
+    import gymnasium as gym
+
+    from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2FlatEnvCfg
+
+    saved = gym.make_vec(TASK, num_envs=2, seed=0).unwrapped.get_env_state()
+    cfg = UnitreeGo2FlatEnvCfg()
+    cfg.episode_length_s = 5.0  # another time limit: the saved timers and limits would not fit
+    changed = gym.make_vec(TASK, num_envs=2, seed=0, cfg=cfg).unwrapped
+    with pytest.raises(ValueError, match="another env config"):
+        changed.set_env_state(saved)

@@ -12,8 +12,9 @@
   state: command timers and targets, last actions, contact histories, air times, episode sums, episode lengths,
   event timers, terrain levels, observation buffers, ...), every numpy random generator (its bit generator state),
   and every number held directly by a component (step counters);
-- ``"num_envs"`` and ``"terrain_digest"`` (SHA-256 of the height field), to refuse a state of another number of envs
-  or of another terrain (the terrain is built from the seed: resume with the seed of the run).
+- ``"num_envs"``, ``"config_digest"`` (SHA-256 of the config's ``repr``) and ``"terrain_digest"`` (SHA-256 of the
+  height field), to refuse a state of another number of envs, of another config (the state holds values derived from
+  the config, such as time steps and limits) or of another terrain (built from the seed: resume with the run's seed).
 
 :func:`set_env_state` writes it back in place (arrays are copied into the existing ones, so that views of the
 simulation's rows and arrays shared between components stay shared). The env must be built from the same config.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +60,7 @@ def get_env_state(env: Any) -> dict[str, Any]:
             components[path] = value.item() if isinstance(value, np.generic) else value
     return {
         "num_envs": int(env.num_envs),
+        "config_digest": _config_digest(env),
         "terrain_digest": _terrain_digest(env),
         "physics": {"state": torch.from_numpy(np.array(batch.state)), "model_fields": fields},
         "components": components,
@@ -77,6 +80,11 @@ def set_env_state(env: Any, state: dict[str, Any]) -> None:
     """
     if state.get("num_envs") != env.num_envs:
         raise ValueError(f"the saved env state has {state.get('num_envs')} envs, this env has {env.num_envs}.")
+    if state.get("config_digest") != _config_digest(env):
+        raise ValueError(
+            "the saved env state belongs to another env config (the config differs from the saved run's); an env"
+            " built from a changed config starts from its own reset."
+        )
     if state.get("terrain_digest") != _terrain_digest(env):
         raise ValueError(
             "the saved env state belongs to another terrain: this env's height field differs (the terrain is"
@@ -121,6 +129,11 @@ def set_env_state(env: Any, state: dict[str, Any]) -> None:
 
     # Divergence bookkeeping counts warnings from now on (the counters of this process start afresh)
     env.sim._warning_seen = env.sim._warning_counts()
+
+
+def _config_digest(env: Any) -> str:
+    """SHA-256 of the config's ``repr`` (object addresses removed, so that it is the same in every process)."""
+    return hashlib.sha256(re.sub(r" at 0x[0-9a-fA-F]+", "", repr(env.cfg)).encode()).hexdigest()
 
 
 def _terrain_digest(env: Any) -> str:
