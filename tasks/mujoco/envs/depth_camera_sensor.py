@@ -56,6 +56,8 @@ class DepthCameraSensor:
             far=cfg.far,
             data_type=cfg.data_type,
             update_period=self.period_steps,
+            # as many ray-casting threads as the physics has (they never run at the same time)
+            num_threads=robot.sim.num_threads,
         )
         self.image = np.zeros((robot.num_envs, 1, cfg.height, cfg.width), dtype=np.float32)
         self._started = False

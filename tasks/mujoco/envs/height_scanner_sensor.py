@@ -49,6 +49,8 @@ class HeightScannerSensor:
             offset=tuple(cfg.offset),
             clip=None,
             ray_alignment=cfg.ray_alignment,
+            # as many ray-casting threads as the physics has (they never run at the same time)
+            num_threads=robot.sim.num_threads,
         )
         self.pos_w = np.zeros((robot.num_envs, 3))
         self.ray_hits_z = np.zeros((robot.num_envs, self.scanner.num_rays))
