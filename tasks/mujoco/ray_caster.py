@@ -8,6 +8,13 @@ only the cells under each ray (a 2D DDA, Amanatides and Woo 1987) and solve the 
 highest vertex the ray comes down to. Inside one triangle both the ray and the ground are linear, so the first sign
 change of the clearance ``z_ray - z_ground`` between the cell's break points (entry, diagonal, exit) gives the hit.
 
+Where results can differ from the former numpy ray march (``tests/raycast_reference.py``, equal to 1e-9 m on the
+rough terrain elsewhere): a ray that enters the height field from outside its grid below the surface hits at the
+grid's edge here, at the first sample inside in the numpy march (within one cell); robots never stand within reach of
+the 20 m border's outer edge. MuJoCo's rays start at distance 0, these at ``near``: a bump that a ray enters and
+leaves again closer than ``near`` stops MuJoCo's ray (image 0) but not this one (a ray still under the ground at
+``near`` stops there, image 0, in both).
+
 warp runs a CPU kernel launch on one thread; the rays are split by environment into ``num_threads`` launches that
 run at once (warp releases the GIL during a launch). The physics and the sensors never run at the same time, so the
 sensors use as many threads as the physics. Warp compiles the kernels on first use (about 5 s) and caches the
