@@ -154,7 +154,7 @@ class DepthCamera:
         self.ray_directions_base = (rays / norm[:, None]) @ mount.T
         # longest ray length that can still give a depth below far
         self.max_ray_length = self.far / self.cos_to_axis if data_type == "distance_to_image_plane" else None
-        # mount rotation of each pixel's ray: the depth per metre of ray and the longest ray searched
+        # per pixel: depth per metre of ray (for data_type) and the longest ray searched
         self._depth_scale = self.cos_to_axis if data_type == "distance_to_image_plane" else np.ones(self.num_pixels)
         self._max_length = self.max_ray_length if self.max_ray_length is not None else np.full(self.num_pixels, far)
 
