@@ -19,6 +19,15 @@ from rsl_sim.utils.interrupts import deferred_keyboard_interrupt
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
 
+@pytest.fixture(autouse=True)
+def single_thread():
+    """One intra-op thread: as fast for these small networks, and robust on a shared machine."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 def test_deferred_keyboard_interrupt_raises_after_the_block():
     finished = []
     with pytest.raises(KeyboardInterrupt):
@@ -31,7 +40,6 @@ def test_deferred_keyboard_interrupt_raises_after_the_block():
 
 
 def test_interrupt_during_update_completes_it_and_saves_that_iteration(tmp_path):
-    torch.set_num_threads(1)
     set_seed(0)
     env = GymnasiumVecEnvWrapper.from_id("Pendulum-v1", num_envs=4, seed=0, device="cpu")
     runner = OnPolicyRunner(env, pendulum_cfg(False), log_dir=str(tmp_path), device="cpu")

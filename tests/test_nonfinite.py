@@ -25,6 +25,15 @@ EPISODE_LENGTH = 5
 NUM_STEPS = 8
 
 
+@pytest.fixture(autouse=True)
+def single_thread():
+    """One intra-op thread: as fast for these small networks, and robust on a shared machine."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 class TimeOutEnv(VecEnv):
     """Toy task with time-outs every ``EPISODE_LENGTH`` steps and ``extras["final_observation"]``.
 

@@ -7,6 +7,7 @@ observations and episode counters. The student is a GRU, so the recurrent states
 
 from __future__ import annotations
 
+import pytest
 import torch
 from tensordict import TensorDict
 
@@ -15,6 +16,15 @@ from rsl_sim.models import MLPModel
 from rsl_sim.runners import DistillationRunner
 
 NUM_ENVS, STEPS = 8, 8
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    """One intra-op thread: as fast for these small networks, and robust on a shared machine."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 class StatefulEnv(VecEnv):
