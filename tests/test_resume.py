@@ -242,3 +242,16 @@ def test_checkpoint_without_resume_state_warns_when_training_continues(tmp_path)
     with pytest.warns(UserWarning, match="has no 'resume_state'"):
         other.learn(1)
     assert other.current_learning_iteration == 1
+
+
+def test_envs_whose_state_is_out_of_reach_say_why():
+    import gymnasium as gym
+
+    from rsl_sim.wrappers.gymnasium_state import get_vector_env_state
+
+    sync = gym.make_vec("Pendulum-v1", num_envs=2, vectorization_mode="sync")
+    assert get_vector_env_state(sync)["kind"] == "classic_control"
+    with pytest.raises(NotImplementedError, match="vector wrapper VectorWrapper"):
+        get_vector_env_state(gym.vector.VectorWrapper(sync))
+    with pytest.raises(NotImplementedError, match="not a gymnasium classic-control env"):
+        get_vector_env_state(gym.make_vec("InvertedPendulum-v5", num_envs=2, vectorization_mode="sync"))

@@ -2,8 +2,9 @@
 
 Two kinds of env can give their state:
 
-- a vector env with its own ``get_env_state()`` / ``set_env_state(state)`` pair (the rsl_sim MuJoCo tasks'
-  :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`), on the env or on ``env.unwrapped``;
+- a vector env whose class has a ``get_env_state()`` / ``set_env_state(state)`` pair (the rsl_sim MuJoCo tasks'
+  :class:`~rsl_sim.tasks.mujoco.envs.velocity_env.VelocityEnv`); under a vector wrapper, the wrapper's class must have
+  them (it may hold state of its own);
 - a ``SyncVectorEnv`` of gymnasium's classic-control envs (``Pendulum-v1``, ``CartPole-v1``, ...) under the wrappers
   ``gymnasium.make`` adds (``TimeLimit``, ``OrderEnforcing``, ``PassiveEnvChecker``): their whole state is plain
   attributes (``state``, and ``steps_beyond_terminated`` / ``last_u`` where they exist), which are saved together with
@@ -114,10 +115,14 @@ def set_vector_env_state(env: VectorEnv, state: dict[str, Any]) -> None:
 
 
 def _state_owner(env: VectorEnv) -> Any:
-    """The env itself or its ``unwrapped`` when it implements ``get_env_state`` and ``set_env_state``."""
-    for target in (env, env.unwrapped):
-        if callable(getattr(target, "get_env_state", None)) and callable(getattr(target, "set_env_state", None)):
-            return target
+    """The env when its class implements ``get_env_state`` and ``set_env_state``, else None.
+
+    The methods are looked up on the class, so that a vector wrapper forwarding attributes to the env it wraps does
+    not pass for one that saves its own state too.
+    """
+    cls = type(env)
+    if callable(getattr(cls, "get_env_state", None)) and callable(getattr(cls, "set_env_state", None)):
+        return env
     return None
 
 
