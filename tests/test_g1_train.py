@@ -48,6 +48,7 @@ def test_registrations_name_agents_evaluation_and_video():
             assert resolved["algorithm"]["class_name"] == "PPO"
         assert task_function(task, EVALUATION_ENTRY_POINT, "evaluate") is g1_evaluation.evaluate_task
         assert task_function(task, VIDEO_ENTRY_POINT, "--video_command") is record_velocity_video
+        assert kwargs["rsl_sim_mirror_entry_point"] == "rsl_sim.tasks.locomotion.velocity.config.g1.mirror:g1_mirror"
     # the evaluation commands lie inside both tasks' command ranges
     for task in TASKS:
         ranges = resolve_callable(gymnasium.spec(task).kwargs["cfg_entry_point"])().commands["base_velocity"].ranges

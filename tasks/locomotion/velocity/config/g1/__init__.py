@@ -14,7 +14,8 @@ Each registration names its agent configs (plain RSL-RL 5.x dicts from
 ``rsl_sim_with_symmetry_cfg_entry_point`` (PPO with the G1 mirror); and what ``rsl-sim evaluate`` / ``play`` run for
 them: ``rsl_sim_evaluation_entry_point`` (:func:`~rsl_sim.tasks.locomotion.velocity.config.g1.evaluation.evaluate_task`,
 commands inside the G1's ranges) and ``rsl_sim_video_entry_point``
-(:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`).
+(:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`). Both name the G1 mirror
+(``rsl_sim_mirror_entry_point``: :func:`~rsl_sim.tasks.locomotion.velocity.config.g1.mirror.g1_mirror`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _EVALUATION = {
     "rsl_sim_evaluation_entry_point": f"{_HERE}.evaluation:evaluate_task",
     "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
 }
+_MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:g1_mirror"}
 
 VECTOR_ENTRY_POINT = "rsl_sim.tasks.mujoco.envs.velocity_env:VelocityEnv"
 """The env class of the CPU MuJoCo tasks (a batched ``gymnasium.vector.VectorEnv``)."""
@@ -37,12 +39,14 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_with_symmetry_cfg",
         **_EVALUATION,
+        **_MIRROR,
     },
     "RslSim/G1-Rough-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:G1RoughEnvCfg",
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_rough_ppo_with_symmetry_cfg",
         **_EVALUATION,
+        **_MIRROR,
     },
 }
 """Registration kwargs of the CPU MuJoCo G1 tasks (module paths as strings: nothing is imported here)."""
