@@ -42,7 +42,7 @@ def test_importing_the_tasks_imports_no_isaaclab():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == (
         "isaaclab.envs:ManagerBasedRLEnv ['env_cfg_entry_point', 'rsl_sim_agent_cfg_entry_point',"
-        " 'rsl_sim_with_symmetry_cfg_entry_point']"
+        " 'rsl_sim_mirror_entry_point', 'rsl_sim_with_symmetry_cfg_entry_point']"
     )
     assert out[1] == "[]"
 
@@ -70,7 +70,8 @@ def test_registered_agent_cfgs_are_valid_train_configs():
         },
     }
     for task, agents in expected.items():
-        keys = sorted(key for key in gymnasium.spec(task).kwargs if key.startswith("rsl_sim_"))
+        kwargs = gymnasium.spec(task).kwargs
+        keys = sorted(key for key in kwargs if key.startswith("rsl_sim_") and key.endswith("_cfg_entry_point"))
         assert keys == sorted(agents), task
         for key, (algorithm, iterations) in agents.items():
             cfg = load_cfg_from_registry(task, key)
