@@ -159,6 +159,10 @@ def test_feet_slide_is_the_speed_of_the_feet_in_contact(env):
     qvel[:] = 0.0
     qvel[:, 3:6] = quat_rotate_inverse(env.sim.qpos[:, 3:7], np.array([0.0, 0.0, 2.0]))
     com = env.sim.batch.bind("xipos")[:, feet_bodies + 1]
+    # the centres of mass are the feet's: near the ground, half a hip width (6 cm or more) left and right of the base
+    assert (com[..., 2] < 0.2).all()
+    lateral = quat_rotate_inverse(env.sim.qpos[:, 3:7], com[:, 0] - com[:, 1])[:, 1]
+    assert (lateral > 0.12).all()
     expected = 2.0 * np.linalg.norm(com[..., :2] - env.sim.qpos[:, None, 0:2], axis=-1)
     contacts = np.array([[1, 1], [1, 0], [0, 0], [0, 0]], dtype=float)
     assert expected.min() > 0.05

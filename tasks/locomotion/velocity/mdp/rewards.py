@@ -190,6 +190,9 @@ def _body_com_lin_vel_w(env: VelocityEnv, body_ids: np.ndarray) -> np.ndarray:
     """
     batch = env.sim.batch
     com_w = batch.bind("xipos")
+    if not com_w.any():
+        # first use: a bound output is filled by the batch calls after the bind; compute the current one once
+        env.sim.forward()
     qvel = env.sim.qvel
     velocity = np.empty((env.num_envs, len(body_ids), 3))
     for k, body in enumerate(body_ids):
