@@ -54,8 +54,8 @@ def test_values_and_gradients_equal_nn_linear(shape, kernel_calls):
     for name, a, b in zip(("output", "grad input", "grad weight", "grad bias"), ours, theirs):
         assert a.shape == b.shape, name
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5, msg=name)
-    # forward, grad input and grad weight ran on oneDNN
-    assert len(kernel_calls) == 3
+    # forward and grad input ran on oneDNN (the grad weight, a sum over the batch, on the BLAS)
+    assert len(kernel_calls) == 2
 
 
 @needs_onednn

@@ -1,15 +1,18 @@
 """Linear layer whose float32 CPU matrix products run on oneDNN.
 
 PyTorch computes ``torch.nn.Linear`` on the CPU with the BLAS it was built with (MKL in the official wheels). MKL picks
-its fast AVX-512 kernels on Intel CPUs only; on AMD CPUs it runs a slower generic path. oneDNN, which PyTorch ships as
-well (its ``mkldnn`` ops, used by Inductor), generates its kernels for the CPU it runs on. Measured on a 2-core AMD
-EPYC (AVX-512), one thread, float32, ``[3072, 512] x [512, 256]``: MKL 98-120 GFLOP/s, oneDNN 175-230 GFLOP/s; the
-backward products (``grad_out @ W`` and ``grad_out^T @ x``) gain 2-3x.
+its fast AVX-512 kernels on Intel CPUs only; on AMD CPUs it runs a generic path. oneDNN, which PyTorch ships as well
+(its ``mkldnn`` ops, used by Inductor), generates its kernels for the CPU it runs on. Measured on a 2-core AMD EPYC
+(Zen 4, AVX-512), one thread, float32, CPU time: ``[3072, 512] x [512, 256]`` 86-91 GFLOP/s on MKL, 101-105 on oneDNN
+(a 2048^3 product: 83 and 106). Zen 4 executes AVX-512 on 256-bit units, so MKL's AVX2 path has the same peak and the
+gap is 10-20 %, not the 1.5-2x of Intel CPUs; see ``docs/performance.md``.
 
 :class:`Linear` is a ``torch.nn.Linear`` (same parameters, state-dict keys, initialization and ``isinstance``) whose
-forward and backward use oneDNN's ``mkldnn::_linear_pointwise`` when that computes the same thing: a float32 input and
-weight on the CPU, a product of at least :data:`ONEDNN_MIN_MACS` multiply-adds, no autocast, no scripting, tracing,
-compiling or ONNX export. Everything else takes ``torch.nn.functional.linear``. The products are the same float32 sums
+forward product and input-gradient product use oneDNN's ``mkldnn::_linear_pointwise`` when that computes the same
+thing: a float32 input and weight on the CPU, a product of at least :data:`ONEDNN_MIN_MACS` multiply-adds, no autocast,
+no scripting, tracing, compiling or ONNX export. The weight gradient ``grad_out^T @ x`` sums over the batch, which
+oneDNN's op could only read from transposed copies of both operands; it stays on the BLAS, which reads them in place.
+Everything else takes ``torch.nn.functional.linear``. The products are the same float32 sums
 in another order, so results differ from ``nn.Linear``'s by float32 rounding only (about 1e-6 relative).
 :func:`set_onednn_linear` (or the environment variable ``RSL_SIM_ONEDNN_LINEAR=0``) switches back to ``nn.Linear``'s
 arithmetic bit for bit, e.g. to compare with RSL-RL, and is needed for second derivatives (``create_graph=True``
@@ -29,6 +32,7 @@ from torch import nn
 __all__ = [
     "ONEDNN_MIN_MACS",
     "Linear",
+    "onednn_arithmetic_applies",
     "onednn_linear_available",
     "onednn_linear_enabled",
     "set_onednn_linear",
@@ -93,7 +97,7 @@ def _dense_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | No
 
 
 class _OneDNNLinearFunction(torch.autograd.Function):
-    """``y = x W^T + b`` with the forward and both backward products on oneDNN (2-D ``x``)."""
+    """``y = x W^T + b`` with the forward and the input-gradient products on oneDNN (2-D ``x``)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:  # type: ignore[override]
@@ -106,31 +110,48 @@ class _OneDNNLinearFunction(torch.autograd.Function):
     def backward(ctx, grad_output: torch.Tensor):  # type: ignore[override]
         x, weight = ctx.saved_tensors
         grad_x = grad_weight = grad_bias = None
-        # dL/dx = dL/dy W, dL/dW = (dL/dy)^T x, dL/db = sum over the batch of dL/dy
+        # dL/dx = dL/dy W (oneDNN, W^T copied: small), dL/dW = (dL/dy)^T x (BLAS), dL/db = sum over the batch of dL/dy
         if ctx.needs_input_grad[0]:
             grad_x = _dense_linear(grad_output, weight.t(), None)
         if ctx.needs_input_grad[1]:
-            grad_weight = _dense_linear(grad_output.t(), x.t(), None)
+            # The batch is the sum's axis here; BLAS reads both operands transposed in place, oneDNN would need
+            # transposed copies of both (costlier than its faster kernel gains, measured: docs/performance.md)
+            grad_weight = torch.mm(grad_output.t(), x)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_bias = grad_output.sum(0)
         return grad_x, grad_weight, grad_bias
 
 
-def _onednn_applies(x: torch.Tensor, weight: torch.Tensor) -> bool:
-    """Whether the oneDNN path computes this product (float32 on the CPU, eager mode, switched on)."""
+def onednn_arithmetic_applies(x: torch.Tensor) -> bool:
+    """Whether rsl_sim's own float32 CPU arithmetic applies to a forward pass on ``x``.
+
+    True for a non-empty float32 CPU tensor in eager mode (no scripting, tracing, compiling, ONNX export or CPU
+    autocast) with oneDNN linear layers switched on. Then :class:`Linear` runs its products on oneDNN (from
+    :data:`ONEDNN_MIN_MACS` on) and :class:`~rsl_sim.modules.MLP` applies an ELU after a linear layer in place (its
+    backward then reads the ELU's output instead of recomputing ``exp``); both differ from ``nn.Linear`` / ``nn.ELU``
+    by float32 rounding only. Off (:func:`set_onednn_linear`), the arithmetic is PyTorch's (and RSL-RL's) bit for bit.
+    """
     return (
         _ENABLED
         and _KERNEL is not None
+        and x.dtype == torch.float32
+        and x.device.type == "cpu"
+        and x.dim() >= 1
+        and x.numel() > 0
+        and not torch.jit.is_scripting()
         and not torch.jit.is_tracing()
         and not torch.compiler.is_compiling()
         and not torch.onnx.is_in_onnx_export()
-        and x.dtype == torch.float32
-        and weight.dtype == torch.float32
-        and x.device.type == "cpu"
-        and weight.device.type == "cpu"
-        and x.dim() >= 1
-        and x.numel() > 0
         and not torch.is_autocast_enabled("cpu")
+    )
+
+
+def _onednn_applies(x: torch.Tensor, weight: torch.Tensor) -> bool:
+    """Whether the oneDNN path computes this product (float32 on the CPU, eager mode, switched on, large enough)."""
+    return (
+        onednn_arithmetic_applies(x)
+        and weight.dtype == torch.float32
+        and weight.device.type == "cpu"
         and x.numel() * weight.shape[0] >= ONEDNN_MIN_MACS
     )
 

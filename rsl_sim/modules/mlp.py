@@ -7,9 +7,10 @@ import numbers
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from rsl_sim.modules.linear import Linear
+from rsl_sim.modules.linear import Linear, onednn_arithmetic_applies
 from rsl_sim.utils.activations import resolve_nn_activation
 from rsl_sim.utils.params import get_param
 
@@ -107,6 +108,28 @@ class MLP(nn.Sequential):
         Returns:
             Output of shape ``[..., output_dim]`` or ``[..., *output_dim]`` for a tuple/list ``output_dim``.
         """
+        if not torch.jit.is_scripting():
+            if onednn_arithmetic_applies(x):
+                return self._forward_elu_in_place(x)
         for layer in self:
             x = layer(x)
+        return x
+
+    @torch.jit.unused
+    def _forward_elu_in_place(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the layers, an ELU right after a linear layer in place on that layer's output.
+
+        A linear layer's backward does not read its output, so overwriting it is safe; the ELU's backward then reads
+        the ELU's output (``grad * (out + alpha)`` where ``out <= 0``) instead of recomputing ``exp`` of its input, and
+        the update keeps one tensor per layer instead of two. The results differ from :meth:`forward`'s plain path by
+        float32 rounding in the gradients only (used where rsl_sim's own float32 arithmetic applies, see
+        :func:`~rsl_sim.modules.linear.onednn_arithmetic_applies`).
+        """
+        previous: nn.Module | None = None
+        for layer in self:
+            if type(layer) is nn.ELU and isinstance(previous, nn.Linear):
+                x = F.elu(x, layer.alpha, inplace=True)
+            else:
+                x = layer(x)
+            previous = layer
         return x

@@ -1,0 +1,95 @@
+"""MLP's float32 CPU fast path (oneDNN products, ELU in place after a linear layer) against the plain path."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from rsl_sim.modules import MLP
+from rsl_sim.modules import linear as linear_module
+from rsl_sim.modules.linear import onednn_arithmetic_applies, onednn_linear_available, use_onednn_linear
+
+needs_onednn = pytest.mark.skipif(not onednn_linear_available(), reason="this torch build has no oneDNN linear op")
+
+
+def _forward_backward(mlp: MLP, x: torch.Tensor, fast: bool) -> tuple[torch.Tensor, ...]:
+    """Output, input gradient and parameter gradients of a loss whose gradient differs per element."""
+    mlp.zero_grad()
+    x = x.detach().clone().requires_grad_(True)
+    with use_onednn_linear(fast):
+        y = mlp(x)
+        (y * torch.linspace(-1.0, 2.0, y.numel()).reshape(y.shape)).sum().backward()
+    return (y.detach(), x.grad, *(p.grad.clone() for p in mlp.parameters()))
+
+
+@needs_onednn
+@pytest.mark.parametrize("shape", [(64, 7), (4, 16, 7), (7,)], ids=["2-D", "3-D (recurrent update)", "1-D"])
+@pytest.mark.parametrize("activation", ["elu", "tanh"])
+def test_fast_path_equals_plain_path_to_float32_rounding(shape, activation, monkeypatch):
+    monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", 0)  # the test's small products on oneDNN too
+    torch.manual_seed(0)
+    mlp = MLP(7, 3, [32, 16], activation=activation, last_activation=activation)
+    x = 2.0 * torch.randn(*shape)  # ELU inputs on both sides of 0
+    fast = _forward_backward(mlp, x, fast=True)
+    plain = _forward_backward(mlp, x, fast=False)
+    for i, (a, b) in enumerate(zip(fast, plain, strict=True)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=f"tensor {i}")
+    # the plain path is the reference's arithmetic bit for bit (nn.Linear, out-of-place ELU)
+    layers = [nn.Linear(m.in_features, m.out_features) if isinstance(m, nn.Linear) else m for m in mlp]
+    reference = nn.Sequential(*layers)
+    reference.load_state_dict(mlp.state_dict())
+    x = x.detach().clone().requires_grad_(True)
+    y = reference(x)
+    (y * torch.linspace(-1.0, 2.0, y.numel()).reshape(y.shape)).sum().backward()
+    expected = (y.detach(), x.grad, *(p.grad for p in reference.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(plain, expected, strict=True))
+
+
+@needs_onednn
+def test_elu_runs_in_place_on_the_linear_output_only_on_the_fast_path(monkeypatch):
+    calls: list[bool] = []
+    elu = torch.nn.functional.elu
+
+    def recording(x, alpha=1.0, inplace=False):
+        calls.append(inplace)
+        return elu(x, alpha, inplace)
+
+    monkeypatch.setattr(torch.nn.functional, "elu", recording)
+    mlp = MLP(5, 2, [8, 8], activation="elu")
+    x = torch.randn(3, 5)
+    with use_onednn_linear(True):
+        mlp(x)
+        assert calls == [True, True]
+        calls.clear()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            mlp(x)
+        mlp.double()(x.double())
+    assert calls == [False, False, False, False]
+    calls.clear()
+    with use_onednn_linear(False):
+        mlp.float()(x)
+    assert calls == [False, False]
+
+
+def test_fast_path_condition():
+    x = torch.randn(2, 3)
+    with use_onednn_linear(True):
+        assert onednn_arithmetic_applies(x) == onednn_linear_available()
+        assert not onednn_arithmetic_applies(x.double())
+        assert not onednn_arithmetic_applies(torch.zeros(0, 3))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert not onednn_arithmetic_applies(x)
+    with use_onednn_linear(False):
+        assert not onednn_arithmetic_applies(x)
+
+
+def test_scripted_and_traced_mlps_take_the_plain_path():
+    mlp = MLP(5, 2, [8], activation="elu")
+    x = torch.randn(4, 5)
+    scripted = torch.jit.script(mlp)
+    traced = torch.jit.trace(mlp, x, check_trace=False)
+    with use_onednn_linear(False):
+        expected = mlp(x)
+    assert torch.equal(scripted(x), expected)
+    assert "elu_" not in str(traced.graph) and "mkldnn" not in str(traced.graph)
