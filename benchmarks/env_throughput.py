@@ -10,7 +10,8 @@ gives a yardstick for a standard MuJoCo vector env.
 
 The rough task with the depth camera (``rough_depth``: 32 x 32 every 2 env steps; ``rough_depth64``: the same camera
 at 64 x 64) is also reported as a fraction of the rough task's rate at the same robot count, measured in the same
-run: the cost of the camera.
+run, and each ray sensor's own time per env step is printed (the tasks' random-action trajectories differ, and with
+them the physics cost, so the sensor times are the steadier measure of the camera's cost).
 
 Usage::
 
@@ -95,8 +96,31 @@ def time_env(task: str, num_envs: int, steps: int, threads: int, repeats: int) -
             env.sim.step_plain(env.cfg.decimation)
         physics_rates.append(num_envs * steps / (time.perf_counter() - start))
         env.reset()
+    sensors = time_sensors(env)
     env.close()
-    return max(env_rates), max(physics_rates)
+    return max(env_rates), max(physics_rates), sensors
+
+
+def time_sensors(env: VelocityEnv, repeats: int = 5) -> dict[str, float]:
+    """Wall milliseconds per env step of each ray sensor of ``env`` (all robots; a camera divided by its period).
+
+    The sensors' own cost, independent of how the robots' trajectories (and so the physics cost) differ between tasks.
+    """
+    costs = {}
+    for name, sensor in env.sensors.items():
+        camera = getattr(sensor, "camera", None)
+        if camera is not None:
+            pos, quat = env.robot.root_pos_w, env.robot.root_quat_w
+            start = time.perf_counter()
+            for _ in range(repeats):
+                camera.compute(pos, quat)
+            costs[name] = 1e3 * (time.perf_counter() - start) / repeats / sensor.period_steps
+        else:
+            start = time.perf_counter()
+            for _ in range(repeats):
+                sensor.update()
+            costs[name] = 1e3 * (time.perf_counter() - start) / repeats
+    return costs
 
 
 def time_ant(num_envs: int, steps: int) -> float | None:
@@ -136,12 +160,15 @@ def main() -> None:
     for task in args.tasks:
         for num_envs in args.num_envs or TASKS[task][1]:
             steps = max(20, min(args.steps, (args.steps * 512) // num_envs))
-            env_rate, physics_rate = time_env(task, num_envs, steps, args.threads, args.repeats)
+            env_rate, physics_rate, sensors = time_env(task, num_envs, steps, args.threads, args.repeats)
             rates[task, num_envs] = env_rate
             print(
                 f"{task:>13} | {num_envs:>7} | {env_rate:>12,.0f} | {physics_rate:>24,.0f} | "
                 f"{env_rate / physics_rate:>12.0%}"
             )
+            if sensors:
+                costs = ", ".join(f"{name} {cost:.1f} ms" for name, cost in sensors.items())
+                print(f"{'':>13}   sensors per env step: {costs} (env step: {1e3 * num_envs / env_rate:.1f} ms)")
     # the camera's cost: the depth tasks as a fraction of the rough task at the same robot count
     for (task, num_envs), rate in rates.items():
         if task.startswith("rough_depth") and ("rough", num_envs) in rates:
