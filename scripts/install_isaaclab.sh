@@ -145,9 +145,9 @@ fi
 
 # 8. The local asset root, at the relative paths that Isaac Lab asks its asset server for: ground plane, Go2, Ant,
 # Cartpole, Humanoid and Spot, built from files that the packages above ship (each with its LICENSE.txt; see
-# scripts/isaaclab_assets.py). Assets that exist are kept, so a second run takes about two seconds.
+# scripts/build_isaaclab_assets.py). Assets that exist are kept, so a second run takes about two seconds.
 step "building the missing assets of $assets"
-"$venv_python" "$repo_root/scripts/isaaclab_assets.py" --root "$assets" --cache "$cache_dir"
+"$venv_python" "$repo_root/scripts/build_isaaclab_assets.py" --root "$assets" --cache "$cache_dir"
 
 step "done in $(( $(date +%s) - start_time )) s"
 echo "venv: $venv"

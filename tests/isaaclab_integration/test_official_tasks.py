@@ -2,7 +2,7 @@
 
 Cartpole, the MuJoCo-style Humanoid and Boston Dynamics' Spot, each with Isaac Lab's registered env and RSL-RL agent
 config unchanged (device cpu, a few envs, two iterations), on the offline assets that ``scripts/install_isaaclab.sh``
-builds (``scripts/isaaclab_assets.py``). Each test also checks one physical fact of the task, so that a wrong asset
+builds (``scripts/build_isaaclab_assets.py``). Each test also checks one physical fact of the task, so that a wrong asset
 (wrong joint axis, a robot that does not stand) fails here and not only later in training.
 """
 

@@ -19,7 +19,10 @@ source, its license and what was changed:
 
 An asset that exists with its license file is kept (delete it, or pass ``--force``, to rebuild it).
 
-Usage: python scripts/isaaclab_assets.py --root DIR --cache DIR [--force] [--only NAME ...]
+Usage: python scripts/build_isaaclab_assets.py --root DIR --cache DIR [--force] [--only NAME ...]
+
+(Not named ``isaaclab_assets.py``: run as a script, that name would shadow Isaac Lab's ``isaaclab_assets`` package
+for every script in this folder.)
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def build_ground_plane(target: Path, cache: Path) -> None:
     plane.CreateDisplayColorAttr([Gf.Vec3f(0.5, 0.5, 0.5)])
     UsdPhysics.CollisionAPI.Apply(plane.GetPrim())
     stage.GetRootLayer().Save()
-    write_license(target, "Written by rsl_sim's scripts/isaaclab_assets.py with pxr (BSD-3-Clause, as rsl_sim).")
+    write_license(target, "Written by rsl_sim's scripts/build_isaaclab_assets.py with pxr (BSD-3-Clause, as rsl_sim).")
 
 
 def build_go2(target: Path, cache: Path) -> None:
