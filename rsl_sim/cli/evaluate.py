@@ -8,12 +8,15 @@ Examples::
 Runs the evaluation function the task registers as ``rsl_sim_evaluation_entry_point`` (rsl_sim's velocity tasks:
 :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`, per command: linear-velocity and yaw-rate tracking
 errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the run folder
-(``--out`` elsewhere); ``rsl-sim plot`` draws it. Tasks that register no evaluation function are refused.
+(``--out`` elsewhere); ``rsl-sim plot`` draws it. Tasks that register no evaluation function are refused. Isaac Lab
+velocity tasks (``RslSim-Isaac-Velocity-*-Go2-v0``) register
+:func:`rsl_sim.tasks.locomotion.velocity.isaaclab_evaluation.evaluate_isaaclab_task`: same commands and metrics.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -21,12 +24,13 @@ from typing import Any
 
 from . import arguments
 from .agent_config import build_runner, load_checkpoint, set_seed
-from .envs import build_env_cfg
+from .envs import EnvRequest, build_env_cfg, open_env
 from .errors import CliError
+from .overrides import Override
 from .plot_table import to_markdown
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
 from .progress import info, status
-from .tasks import EVALUATION_ENTRY_POINT, task_function
+from .tasks import EVALUATION_ENTRY_POINT, get_spec, is_isaaclab_task, task_function
 
 DEFAULT_SEEDS = (0, 1)
 """Evaluation seeds when ``--seeds`` is not given."""
@@ -93,9 +97,12 @@ def evaluate_source(
     set_seed(cfg["seed"])
     info(f"checkpoint: {source.checkpoint}")
 
-    # The env: the run's config (with its and this command's env overrides), evaluation episode length
-    env_cfg = build_env_cfg(source.task, source.env_overrides)
-    env_cfg.episode_length_s = float(episode_length_s)
+    # The env: the run's config (with its and this command's env overrides), evaluation episode length (Isaac Lab
+    # tasks: parsed when the env is built, with the episode length as one more override)
+    env_cfg = None
+    if not is_isaaclab_task(get_spec(source.task)):
+        env_cfg = build_env_cfg(source.task, source.env_overrides)
+        env_cfg.episode_length_s = float(episode_length_s)
     results = _evaluate(evaluate, source, cfg, env_cfg, num_envs, list(seeds), episode_length_s, warmup_s)
     results["checkpoint"] = source.checkpoint
 
@@ -135,21 +142,36 @@ def _evaluate(
     from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
     device = cfg["device"]
+    isaaclab = is_isaaclab_task(get_spec(source.task))
+    opened = contextlib.ExitStack()
 
     def make_env(count: int) -> Any:
+        # Isaac Lab: launched and built by the CLI's Isaac Lab path (closed when the evaluation ends), already wrapped
+        if isaaclab:
+            length = Override("env", ("episode_length_s",), float(episode_length_s), str(episode_length_s), False, "")
+            request = EnvRequest(
+                task=source.task,
+                num_envs=count,
+                seed=cfg["seed"],
+                device=device,
+                clip_actions=cfg.get("clip_actions"),
+                env_overrides=[*source.env_overrides, length],
+            )
+            return opened.enter_context(open_env(request))
         try:
             return gymnasium.make_vec(source.task, num_envs=count, cfg=env_cfg)
         except ValueError as error:
             raise CliError(f"cannot build the evaluation env of '{source.task}': {error}") from error
 
     def make_policy(env: Any) -> Any:
-        runner = build_runner(GymnasiumVecEnvWrapper(env, device=device), cfg, log_dir=None)
+        vec_env = env if isaaclab else GymnasiumVecEnvWrapper(env, device=device)
+        runner = build_runner(vec_env, cfg, log_dir=None)
         load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint)
         return runner.get_inference_policy(device=device)
 
     robots = f"{num_envs} robots" if num_envs else "the task's robots"
     try:
-        with status(f"evaluating {robots} x seeds {seeds}, {episode_length_s:g} s episodes"):
+        with opened, status(f"evaluating {robots} x seeds {seeds}, {episode_length_s:g} s episodes"):
             return evaluate(
                 make_env,
                 make_policy,

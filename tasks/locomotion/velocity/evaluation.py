@@ -26,12 +26,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv, load_cfg
+if TYPE_CHECKING:
+    from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 
 DEFAULT_COMMANDS: tuple[tuple[float, float, float], ...] = (
     (0.0, 0.0, 0.0),
@@ -97,6 +98,7 @@ def evaluate_velocity_policy(
             of the number of commands, an episode longer than the env's time limit, or a bad ``warmup_s``.
         TypeError: If ``env`` is neither a task id nor a :class:`VelocityEnv`.
     """
+    from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv  # MuJoCo: imported here (see isaaclab_evaluation)
     from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
     # Commands and seeds
@@ -253,6 +255,7 @@ def make_evaluation_env(task: str, num_envs: int, episode_length_s: float = 20.0
     import gymnasium
 
     import rsl_sim.tasks  # noqa: F401  (registers the ids)
+    from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv, load_cfg
 
     spec = gymnasium.spec(task)
     entry = spec.kwargs.get("cfg_entry_point")

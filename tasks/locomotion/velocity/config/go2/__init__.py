@@ -38,6 +38,9 @@ _EVALUATION = {
     "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.evaluation:evaluate_task",
     "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
 }
+_ISAACLAB_EVALUATION = {
+    "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.isaaclab_evaluation:evaluate_isaaclab_task",
+}
 _MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:go2_mirror"}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
@@ -83,17 +86,20 @@ ISAACLAB_TASKS: dict[str, dict[str, str]] = {
         **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_ISAACLAB_PPO}:unitree_go2_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_ISAACLAB_PPO}:unitree_go2_flat_ppo_with_symmetry_cfg",
+        **_ISAACLAB_EVALUATION,
     },
     "RslSim-Isaac-Velocity-Rough-Go2-v0": {
         "env_cfg_entry_point": f"{_HERE}.isaaclab.rough_env_cfg:UnitreeGo2RoughEnvCfg",
         **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_with_symmetry_cfg",
+        **_ISAACLAB_EVALUATION,
     },
     "RslSim-Isaac-Velocity-Rough-Depth-Go2-v0": {
         "env_cfg_entry_point": f"{_HERE}.isaaclab.depth_env_cfg:UnitreeGo2RoughDepthEnvCfg",
         **_MIRROR,
         **_DEPTH_AGENTS,
+        **_ISAACLAB_EVALUATION,
     },
 }
 """Registration kwargs of the Isaac Lab tasks (module paths as strings: nothing is imported here)."""
