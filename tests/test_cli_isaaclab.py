@@ -65,12 +65,24 @@ def test_train_play_and_export_an_isaaclab_task(tmp_path):
 
 
 def _check_clip(path: Path, num_frames: int) -> None:
-    """An mp4 of ``num_frames`` frames that shows something (not one flat color)."""
+    """An mp4 of ``num_frames`` frames that shows a moving robot in the middle, not only the ground plane.
+
+    The camera is fixed (aimed at env 0's robot when the env is built), so pixels change between the first and the
+    last frame only where something moves: a clip of empty ground has no changed pixels. Changed: the color moved by
+    more than 30 (sum over RGB, above video compression noise). The middle of the frame (rows 25-85 %, columns
+    30-70 %), where the aimed robot is, must change most.
+    """
     import imageio.v3 as iio
+    import numpy as np
 
     frames = iio.imread(path)
     assert frames.shape[0] == num_frames and frames.shape[-1] == 3
     assert frames.std() > 5.0
+    changed = np.abs(frames[-1].astype(np.int16) - frames[0].astype(np.int16)).sum(axis=-1) > 30
+    height, width = changed.shape
+    middle = changed[int(0.25 * height) : int(0.85 * height), int(0.3 * width) : int(0.7 * width)]
+    assert changed.mean() > 0.001, f"{path.name}: nothing moves between the first and the last frame"
+    assert middle.mean() > 0.005 and middle.mean() > changed.mean(), (path.name, middle.mean(), changed.mean())
 
 
 def test_video_settings_go_to_the_env_configs_recorders(tmp_path):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import CliError, missing_dependency
-from .isaaclab_video import configure_isaaclab_video
+from .isaaclab_video import aim_video_camera, configure_isaaclab_video
 from .overrides import apply_overrides
 from .progress import status
 from .tasks import isaaclab_available
@@ -55,6 +55,8 @@ def open_isaaclab_env(request: Any) -> Iterator[Any]:
         sim_utils.create_new_stage()
         with status(f"building {request.task}"):
             env = gym.make(request.task, cfg=env_cfg)
+        if request.isaaclab_video is not None:
+            aim_video_camera(env.unwrapped)
         try:
             yield IsaacLabVecEnvWrapper(env, clip_actions=request.clip_actions)
         finally:
