@@ -3,9 +3,9 @@
 PyTorch computes ``torch.nn.Linear`` on the CPU with the BLAS it was built with (MKL in the official wheels). MKL picks
 its fast AVX-512 kernels on Intel CPUs only; on AMD CPUs it runs a generic path. oneDNN, which PyTorch ships as well
 (its ``mkldnn`` ops, used by Inductor), generates its kernels for the CPU it runs on. Measured on a 2-core AMD EPYC
-(Zen 4, AVX-512), one thread, float32, CPU time: ``[3072, 512] x [512, 256]`` 86-91 GFLOP/s on MKL, 101-105 on oneDNN
+(Zen 4, AVX-512), one thread, float32, CPU time: ``[3072, 512] x [512, 256]`` 81-91 GFLOP/s on MKL, 101-105 on oneDNN
 (a 2048^3 product: 83 and 106). Zen 4 executes AVX-512 on 256-bit units, so MKL's AVX2 path has the same peak and the
-gap is 10-20 %, not the 1.5-2x of Intel CPUs; see ``docs/performance.md``.
+gap is only 10-20 %; see ``docs/performance.md``.
 
 :class:`Linear` is a ``torch.nn.Linear`` (same parameters, state-dict keys, initialization and ``isinstance``) whose
 forward product and input-gradient product use oneDNN's ``mkldnn::_linear_pointwise`` when that computes the same
@@ -15,8 +15,9 @@ oneDNN's op could only read from transposed copies of both operands; it stays on
 Everything else takes ``torch.nn.functional.linear``. The products are the same float32 sums
 in another order, so results differ from ``nn.Linear``'s by float32 rounding only (about 1e-6 relative).
 :func:`set_onednn_linear` (or the environment variable ``RSL_SIM_ONEDNN_LINEAR=0``) switches back to ``nn.Linear``'s
-arithmetic bit for bit, e.g. to compare with RSL-RL, and is needed for second derivatives (``create_graph=True``
-through the layer raises an error on the oneDNN path) and ``torch.func`` transforms.
+arithmetic bit for bit (and :class:`~rsl_sim.modules.MLP` back to out-of-place activations, see
+:func:`onednn_arithmetic_applies`), e.g. to compare with RSL-RL, and is needed for second derivatives
+(``create_graph=True`` through the layer raises an error on the oneDNN path) and ``torch.func`` transforms.
 """
 
 from __future__ import annotations
