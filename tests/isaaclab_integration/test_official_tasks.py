@@ -1,9 +1,10 @@
 """Isaac Lab's own tasks (not configs of this project) train through IsaacLabVecEnvWrapper with rsl_sim's runner.
 
 Cartpole, the MuJoCo-style Humanoid and Boston Dynamics' Spot, each with Isaac Lab's registered env and RSL-RL agent
-config unchanged (device cpu, a few envs, two iterations), on the offline assets that ``scripts/install_isaaclab.sh``
-builds (``scripts/build_isaaclab_assets.py``). Each test also checks one physical fact of the task, so that a wrong asset
-(wrong joint axis, a robot that does not stand) fails here and not only later in training.
+config unchanged (device cpu, a few envs, two iterations), on the offline assets that
+``scripts/install_isaaclab.sh`` builds (``scripts/build_isaaclab_assets.py``). Each test also checks one physical fact
+of the task, so that a wrong asset (wrong joint axis, a robot that does not stand) fails here and not only later in
+training.
 """
 
 from __future__ import annotations
