@@ -15,16 +15,10 @@ from rsl_sim.cli.errors import CliError
 
 PENDULUM = ["--task", "Pendulum-v1", "--num_envs", "2", "--device", "cpu"]
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.load.*deprecated:DeprecationWarning")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny networks on shared CPU cores: one thread avoids contention (several times faster under load)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*torch.jit.load.*deprecated:DeprecationWarning"),
+    pytest.mark.usefixtures("one_torch_thread"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -28,16 +28,10 @@ from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
 TASKS = ("RslSim/G1-Flat-v0", "RslSim/G1-Rough-v0")
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.load.*deprecated:DeprecationWarning")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Small networks on shared CPU cores: one thread avoids contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*torch.jit.load.*deprecated:DeprecationWarning"),
+    pytest.mark.usefixtures("one_torch_thread"),
+]
 
 
 def test_registrations_name_agents_evaluation_and_video():

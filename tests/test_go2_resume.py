@@ -24,13 +24,7 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 NUM_ENVS = 4
 HALF = 2
 
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def go2_runner(seed: int, env_seed: int, log_dir: str | None) -> OnPolicyRunner:

@@ -18,14 +18,7 @@ from rsl_sim.runners import OnPolicyRunner
 from rsl_sim.utils.interrupts import deferred_keyboard_interrupt
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: as fast for these small networks, and robust on a shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_deferred_keyboard_interrupt_raises_after_the_block():

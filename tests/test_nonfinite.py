@@ -24,14 +24,7 @@ NUM_ENVS = 8
 EPISODE_LENGTH = 5
 NUM_STEPS = 8
 
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: as fast for these small networks, and robust on a shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class TimeOutEnv(VecEnv):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from rsl_sim.cli import run_command
 from rsl_sim.cli.errors import CliError
@@ -21,14 +20,7 @@ from matplotlib.image import imread  # noqa: E402
 # matplotlib's first two colours (C0 blue, C1 orange) as RGB in [0, 1]
 BLUE, ORANGE = np.array([0.122, 0.467, 0.706]), np.array([1.0, 0.498, 0.055])
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny networks on shared CPU cores: one thread avoids contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

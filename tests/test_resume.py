@@ -25,6 +25,8 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 NUM_ENVS = 8
 HALF = 3  # iterations before and after the checkpoint
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def pendulum_cfg(recurrent: bool, rnd: bool = False) -> dict:
     """A small PPO config for Pendulum-v1 (24 steps per iteration, 2 epochs of 2 mini-batches), optionally with RND."""
@@ -86,14 +88,6 @@ def assert_bit_identical(a: OnPolicyRunner, b: OnPolicyRunner) -> None:
     assert not differing, f"differ: {differing[:5]}"
     assert a.alg.learning_rate == b.alg.learning_rate
     assert a.current_learning_iteration == b.current_learning_iteration
-
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,7 @@ from rsl_sim.runners import DistillationRunner
 
 NUM_ENVS, STEPS = 8, 8
 
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: as fast for these small networks, and robust on a shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class StatefulEnv(VecEnv):

@@ -14,19 +14,10 @@ from rsl_sim.cli.default_agent import default_ppo_cfg
 from rsl_sim.cli.envs import EnvRequest, open_env
 from rsl_sim.runners import OnPolicyRunner
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 NUM_ENVS = 16
 EPISODE_STEPS = 200
-
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: as fast for these small networks, and robust on a shared 2-core machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def evaluate(runner: OnPolicyRunner, seed: int, num_envs: int = NUM_ENVS) -> float:
