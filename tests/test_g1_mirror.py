@@ -20,7 +20,13 @@ import mujoco
 import numpy as np
 import pytest
 import torch
-from tensordict import TensorDict
+from mirror_helpers import (
+    REFLECT,
+    largest_mirrored_obs_error,
+    start_mirrored_pair,
+    symmetrize_inertial_frames,
+    to_tensordict,
+)
 
 from rsl_sim.extensions import Symmetry, mirror_names
 from rsl_sim.tasks.assets.g1 import G1_JOINT_NAMES, G1_MJCF_PATH
@@ -43,11 +49,6 @@ def small(cfg):
     if cfg.scene.terrain.terrain_generator is not None:
         cfg.scene.terrain.terrain_generator.update({"num_rows": 2, "num_cols": 2, "border_width": 4.0})
     return cfg
-
-
-def to_tensordict(obs: dict[str, np.ndarray]) -> TensorDict:
-    groups = {name: torch.as_tensor(value) for name, value in obs.items()}
-    return TensorDict(groups, batch_size=[len(next(iter(groups.values())))])
 
 
 def test_declared_joint_permutation_and_signs():
@@ -106,7 +107,6 @@ def _symmetrize_model(env: VelocityEnv) -> None:
     """Make every world exactly left-right symmetric: right bodies and collision geoms become the mirror images of
     their left partners (frames, inertial frames, shapes), bodies on the sagittal plane get a symmetrized inertia."""
     model = env.model
-    reflect = np.diag([1.0, -1.0, 1.0])
 
     def mirror_quat(quat):
         # a frame rotation R mirrors to reflect R reflect: (w, x, y, z) -> (w, -x, y, -z)
@@ -118,7 +118,7 @@ def _symmetrize_model(env: VelocityEnv) -> None:
     body_pos, body_quat = env.sim.model_field("body_pos"), env.sim.model_field("body_quat")
     for body in range(1, model.nbody):
         if names[body].startswith("left"):
-            body_pos[:, partner[body]] = reflect @ model.body_pos[body]
+            body_pos[:, partner[body]] = REFLECT @ model.body_pos[body]
             body_quat[:, partner[body]] = mirror_quat(model.body_quat[body])
 
     # collision geoms of the right side (one capsule under the left foot is 1 mm off its mirror image)
@@ -128,36 +128,12 @@ def _symmetrize_model(env: VelocityEnv) -> None:
     geom_size = env.sim.model_field("geom_size")
     for geom in range(model.ngeom):
         if geoms[geom].startswith("left"):
-            geom_pos[:, geom_partner[geom]] = reflect @ model.geom_pos[geom]
+            geom_pos[:, geom_partner[geom]] = REFLECT @ model.geom_pos[geom]
             geom_quat[:, geom_partner[geom]] = mirror_quat(model.geom_quat[geom])
             geom_size[:, geom_partner[geom]] = model.geom_size[geom]
 
     # inertial frames
-    ipos, iquat = env.sim.model_field("body_ipos"), env.sim.model_field("body_iquat")
-    inertia = env.sim.model_field("body_inertia")
-
-    def full_inertia(body):
-        rotation = np.zeros(9)
-        mujoco.mju_quat2Mat(rotation, model.body_iquat[body])
-        rotation = rotation.reshape(3, 3)
-        return rotation @ np.diag(model.body_inertia[body]) @ rotation.T
-
-    def write(body, tensor, com):
-        values, vectors = np.linalg.eigh(tensor)
-        if np.linalg.det(vectors) < 0.0:
-            vectors[:, 0] *= -1.0
-        quat = np.zeros(4)
-        mujoco.mju_mat2Quat(quat, vectors.ravel())
-        ipos[:, body], iquat[:, body], inertia[:, body] = com, quat, values
-
-    for body in range(1, model.nbody):
-        tensor, com = full_inertia(body), model.body_ipos[body]
-        if partner[body] == body:
-            write(body, (tensor + reflect @ tensor @ reflect) / 2, (com + reflect @ com) / 2)
-        elif names[body].startswith("left"):
-            write(partner[body], reflect @ tensor @ reflect, reflect @ com)
-    env.sim.set_const()
-    env.robot.base_com_b[:] = ipos[:, env.robot.base_body_id]
+    symmetrize_inertial_frames(env, partner, lambda name: name.startswith("left"))
 
 
 def _largest_mirror_error(joint_names: tuple[str, ...], symmetric: bool, steps: int) -> tuple[float, float]:
@@ -177,33 +153,11 @@ def _largest_mirror_error(joint_names: tuple[str, ...], symmetric: bool, steps: 
     mirror = g1_mirror_function(env)
 
     # env 1 starts in the mirror image of env 0's reset state: base y, roll and yaw flip; joints swap sides
-    robot = env.robot
     perm, sign = (np.asarray(v) for v in mirror.layout.joint_mirror("left_right"))
-    qpos, qvel = env.sim.qpos, env.sim.qvel
-    qpos[1], qvel[1] = qpos[0], qvel[0]
-    qpos[1, 1] = -qpos[0, 1]
-    qpos[1, 3:7] = qpos[0, 3:7] * [1.0, -1.0, 1.0, -1.0]
-    qvel[1, 1] = -qvel[0, 1]
-    qvel[1, 3:6] = qvel[0, 3:6] * [-1.0, 1.0, -1.0]
-    qpos[1, robot.qpos_ids] = qpos[0, robot.qpos_ids][perm] * sign
-    qvel[1, robot.dof_ids] = qvel[0, robot.dof_ids][perm] * sign
-    robot.update()
-    env._reset_sensors(np.arange(2))
-    command_b = env.command_manager["base_velocity"].vel_command_b
-    command_b[0] = [0.6, 0.3, 0.4]
-    command_b[1] = [0.6, -0.3, -0.4]
+    start_mirrored_pair(env, perm, sign)
 
     start_y = env.robot.root_pos_w[0, 1]
-    rng = np.random.default_rng(0)
-    largest = 0.0
-    for _ in range(steps):
-        action = rng.normal(0.0, 0.3, 29)
-        obs, _, terminated, truncated, _ = env.step(np.stack([action, action[perm] * sign]))
-        assert not (terminated.any() or truncated.any())
-        obs = to_tensordict(obs)
-        mirrored = mirror.mirror_observations(obs[0:1])[0]
-        for group in obs.keys():
-            largest = max(largest, (mirrored[group][0] - obs[group][1]).abs().max().item())
+    largest = largest_mirrored_obs_error(env, mirror, perm, sign, steps, action_std=0.3)
     moved = abs(env.robot.root_pos_w[0, 1] - start_y)
     env.close()
     return largest, moved

@@ -13,10 +13,10 @@ a joint velocity of 4 rad/s).
 
 from __future__ import annotations
 
-import mujoco
 import numpy as np
 import pytest
 import torch
+from mirror_helpers import largest_mirrored_obs_error, start_mirrored_pair, symmetrize_inertial_frames, to_tensordict
 from tensordict import TensorDict
 
 from rsl_sim.extensions import Symmetry, mirror_names
@@ -52,11 +52,6 @@ def shrink_terrain(cfg):
     if cfg.scene.terrain.terrain_generator is not None:
         cfg.scene.terrain.terrain_generator.update({"num_rows": 3, "num_cols": 3, "border_width": 4.0})
     return cfg
-
-
-def to_tensordict(obs: dict[str, np.ndarray]) -> TensorDict:
-    groups = {name: torch.as_tensor(value) for name, value in obs.items()}
-    return TensorDict(groups, batch_size=[len(next(iter(groups.values())))])
 
 
 @pytest.mark.parametrize("cfg_class", [UnitreeGo2FlatEnvCfg, UnitreeGo2RoughEnvCfg, UnitreeGo2RoughDepthEnvCfg])
@@ -134,35 +129,8 @@ def test_mirror_through_the_wrapper_and_the_symmetry_extension():
 def _symmetrize_model(env: VelocityEnv) -> None:
     """Make every world of the batch exactly left-right symmetric: right bodies get the mirrored inertial frames of
     their left partners, bodies on the sagittal plane a symmetrized one (the armature is set by the config)."""
-    model = env.model
-    names = [model.body(i).name for i in range(model.nbody)]
-    partner = mirror_names(names, GO2_SIDE_SWAPS)
-    reflect = np.diag([1.0, -1.0, 1.0])
-    ipos, iquat = env.sim.model_field("body_ipos"), env.sim.model_field("body_iquat")
-    inertia = env.sim.model_field("body_inertia")
-
-    def full_inertia(body):
-        rotation = np.zeros(9)
-        mujoco.mju_quat2Mat(rotation, model.body_iquat[body])
-        rotation = rotation.reshape(3, 3)
-        return rotation @ np.diag(model.body_inertia[body]) @ rotation.T
-
-    def write(body, tensor, com):
-        values, vectors = np.linalg.eigh(tensor)
-        if np.linalg.det(vectors) < 0.0:
-            vectors[:, 0] *= -1.0
-        quat = np.zeros(4)
-        mujoco.mju_mat2Quat(quat, vectors.ravel())
-        ipos[:, body], iquat[:, body], inertia[:, body] = com, quat, values
-
-    for body in range(1, model.nbody):
-        tensor, com = full_inertia(body), model.body_ipos[body]
-        if partner[body] == body:
-            write(body, (tensor + reflect @ tensor @ reflect) / 2, (com + reflect @ com) / 2)
-        elif names[body][1] == "L":
-            write(partner[body], reflect @ tensor @ reflect, reflect @ com)
-    env.sim.set_const()
-    env.robot.base_com_b[:] = ipos[:, env.robot.base_body_id]
+    names = [env.model.body(i).name for i in range(env.model.nbody)]
+    symmetrize_inertial_frames(env, mirror_names(names, GO2_SIDE_SWAPS), lambda name: name[1] == "L")
 
 
 @pytest.mark.parametrize("joint_names", [GO2_JOINT_NAMES, DEPTH_FIRST_JOINTS], ids=["isaac_lab_order", "depth_first"])
@@ -192,33 +160,9 @@ def test_mirrored_states_and_actions_give_mirrored_observations(joint_names):
     mirror = go2_mirror_function(env)
 
     # env 1 starts in the mirror image of env 0's reset state: base y, roll and yaw flip; joints swap sides
-    robot = env.robot
     perm, sign = (np.asarray(v) for v in mirror.layout.joint_mirror("left_right"))
-    qpos, qvel = env.sim.qpos, env.sim.qvel
-    qpos[1], qvel[1] = qpos[0], qvel[0]
-    qpos[1, 1] = -qpos[0, 1]
-    qpos[1, 3:7] = qpos[0, 3:7] * [1.0, -1.0, 1.0, -1.0]
-    qvel[1, 1] = -qvel[0, 1]
-    qvel[1, 3:6] = qvel[0, 3:6] * [-1.0, 1.0, -1.0]
-    qpos[1, robot.qpos_ids] = qpos[0, robot.qpos_ids][perm] * sign
-    qvel[1, robot.dof_ids] = qvel[0, robot.dof_ids][perm] * sign
-    robot.update()
-    env._reset_sensors(np.arange(2))
-    command_b = env.command_manager["base_velocity"].vel_command_b
-    command_b[0] = [0.6, 0.3, 0.4]
-    command_b[1] = [0.6, -0.3, -0.4]
-
-    rng = np.random.default_rng(0)
-    largest = 0.0
-    for _ in range(50):
-        action = rng.normal(0.0, 0.5, 12)
-        obs, _, terminated, truncated, _ = env.step(np.stack([action, action[perm] * sign]))
-        assert not (terminated.any() or truncated.any())
-        obs = to_tensordict(obs)
-        mirrored = mirror.mirror_observations(obs[0:1])[0]
-        for group in obs.keys():
-            error = (mirrored[group][0] - obs[group][1]).abs().max().item()
-            largest = max(largest, error)
+    start_mirrored_pair(env, perm, sign)
+    largest = largest_mirrored_obs_error(env, mirror, perm, sign, steps=50, action_std=0.5)
     assert largest <= 1e-5
     # the two robots really moved apart sideways (the check is not between two resting robots)
     assert abs(env.robot.root_pos_w[0, 1] - env.robot.root_pos_w[1, 1]) > 0.05
