@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from helpers import PENDULUM_CLI
 
 from rsl_sim.cli import main, run_command
-
-PENDULUM = ["--task", "Pendulum-v1", "--num_envs", "2", "--device", "cpu"]
 
 
 class RunsCommand:
@@ -45,7 +44,9 @@ def pendulum_run(tmp_path_factory) -> Path:
     """A 2-iteration Pendulum run (model_0.pt, model_1.pt) trained through the CLI."""
     root = tmp_path_factory.mktemp("logs")
     return Path(
-        run_command(["train", *PENDULUM, "--max_iterations", "2", "--log_root", str(root), "agent.num_steps_per_env=8"])
+        run_command(
+            ["train", *PENDULUM_CLI, "--max_iterations", "2", "--log_root", str(root), "agent.num_steps_per_env=8"]
+        )
     )
 
 
@@ -82,7 +83,7 @@ def test_corrupt_truncated_and_empty_checkpoints_are_one_line_errors_with_the_pa
         assert str(path) in _error_line(capsys)
         assert main(["export", str(path), "--no_verify", "--out", str(run / "out")]) == 2, name
         assert str(path) in _error_line(capsys)
-        resume = ["train", *PENDULUM, "--resume", "--checkpoint", str(path), "--max_iterations", "1"]
+        resume = ["train", *PENDULUM_CLI, "--resume", "--checkpoint", str(path), "--max_iterations", "1"]
         assert main([*resume, "--log_root", root]) == 2, name
         assert str(path) in _error_line(capsys)
     assert sorted(os.listdir(run.parent)) == [run.name]  # the failed resumes left no run folder
@@ -98,7 +99,7 @@ def test_crafted_checkpoint_is_refused_by_play_export_and_resume(run, tmp_path, 
     commands = [
         ["play", str(run), "--num_steps", "1", "--no_export"],
         ["export", str(run), "--no_verify", "--out", str(tmp_path / "out")],
-        ["train", *PENDULUM, "--resume", "--load_run", run.name, "--max_iterations", "1"]
+        ["train", *PENDULUM_CLI, "--resume", "--load_run", run.name, "--max_iterations", "1"]
         + ["--log_root", str(run.parents[1])],
     ]
     for argv in commands:
@@ -165,7 +166,7 @@ def test_num_envs_below_one_is_refused(run, capsys, value):
 
 def test_failed_train_leaves_no_run_folder_and_play_still_finds_the_last_run(run, capsys):
     root = str(run.parents[1])
-    base = ["train", *PENDULUM, "--max_iterations", "1", "--log_root", root]
+    base = ["train", *PENDULUM_CLI, "--max_iterations", "1", "--log_root", root]
     # Refused when the models are built, i.e. after the env was opened and the run folder named
     assert main([*base, "agent.actor.activation=no_such_activation"]) == 2
     assert "no_such_activation" in _error_line(capsys)

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from helpers import PENDULUM_CLI
 
 from rsl_sim.cli import run_command
 from rsl_sim.cli.errors import CliError
-
-PENDULUM = ["--task", "Pendulum-v1", "--num_envs", "2", "--device", "cpu"]
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*torch.jit.load.*deprecated:DeprecationWarning"),
@@ -26,7 +25,7 @@ def pendulum_run(tmp_path_factory) -> Path:
     """A 3-iteration Pendulum run trained through the CLI (episodes of 200 steps end in iteration 1)."""
     root = tmp_path_factory.mktemp("logs")
     run = run_command(
-        ["train", *PENDULUM, "--max_iterations", "3", "--log_root", str(root), "--run_name", "cli"]
+        ["train", *PENDULUM_CLI, "--max_iterations", "3", "--log_root", str(root), "--run_name", "cli"]
         + ["agent.num_steps_per_env=100", "agent.algorithm.learning_rate=3e-4"]
     )
     return Path(run)
@@ -67,7 +66,7 @@ def test_play_from_the_run_folder_alone_and_resume(pendulum_run):
     root = str(pendulum_run.parents[1])
     resumed = Path(
         run_command(
-            ["train", *PENDULUM, "--resume", "--load_run", pendulum_run.name, "--max_iterations", "1"]
+            ["train", *PENDULUM_CLI, "--resume", "--load_run", pendulum_run.name, "--max_iterations", "1"]
             + ["--log_root", root, "agent.num_steps_per_env=100"]
         )
     )
@@ -82,7 +81,7 @@ def test_play_from_the_run_folder_alone_and_resume(pendulum_run):
 
 def test_distill_end_to_end_on_pendulum(tmp_path):
     result = run_command(
-        ["distill", *PENDULUM, "--log_root", str(tmp_path), "--teacher_iterations", "2", "--max_iterations", "2"]
+        ["distill", *PENDULUM_CLI, "--log_root", str(tmp_path), "--teacher_iterations", "2", "--max_iterations", "2"]
         + ["teacher.num_steps_per_env=16", "agent.num_steps_per_env=16"]
     )
     teacher, student = Path(result["teacher_run"]), Path(result["student_run"])
@@ -98,7 +97,7 @@ def test_distill_end_to_end_on_pendulum(tmp_path):
     # The student run exports like any policy; a given teacher run is reused without training a new one
     assert run_command(["export", str(student), "--out", str(tmp_path / "exported")])["max_abs_diff"] < 1e-4
     again = run_command(
-        ["distill", *PENDULUM, "--log_root", str(tmp_path), "--teacher_run", teacher.name, "--max_iterations", "1"]
+        ["distill", *PENDULUM_CLI, "--log_root", str(tmp_path), "--teacher_run", teacher.name, "--max_iterations", "1"]
         + ["agent.num_steps_per_env=16"]
     )
     assert again["teacher_run"] == str(teacher) and len(list(teacher.parent.glob("*_teacher"))) == 1

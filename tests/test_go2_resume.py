@@ -5,14 +5,11 @@ travel with the checkpoint, so learn(N), save, new process, load, learn(N) equal
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
-from test_resume import assert_bit_identical
+from helpers import assert_bit_identical, run_in_subprocess
 
 from rsl_sim.cli.agent_config import set_seed
 from rsl_sim.cli.tasks import load_agent_cfg
@@ -20,7 +17,6 @@ from rsl_sim.runners import OnPolicyRunner
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
 TASK = "RslSim/Go2-Flat-v0"
-TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 NUM_ENVS = 4
 HALF = 2
 
@@ -49,10 +45,7 @@ def test_go2_resume_in_new_process_equals_uninterrupted_run(tmp_path):
     reference = go2_runner(seed=0, env_seed=0, log_dir=None)
     reference.learn(2 * HALF, init_at_random_ep_len=True)
 
-    code = f"import sys; sys.path.insert(0, {TESTS_DIR!r}); import test_go2_resume; "
-    code += f"test_go2_resume.train_first_half({str(tmp_path)!r})"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    run_in_subprocess("test_go2_resume", "train_first_half", str(tmp_path))
 
     # Another process seed and env seed (other startup randomization): the checkpoint brings the run back
     resumed = go2_runner(seed=5, env_seed=9, log_dir=None)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import torch
-from test_resume import learner_state, pendulum_cfg
+from helpers import learner_state, pendulum_cfg
 
 from rsl_sim.cli.agent_config import set_seed
 from rsl_sim.runners import OnPolicyRunner

@@ -9,45 +9,20 @@ resume test is in ``test_go2_resume.py``.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
+from helpers import assert_bit_identical, learner_state, pendulum_cfg, run_in_subprocess
 
 from rsl_sim.cli.agent_config import set_seed
-from rsl_sim.cli.default_agent import default_ppo_cfg
 from rsl_sim.runners import OnPolicyRunner
 from rsl_sim.utils.rng_state import get_rng_states, set_rng_states
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
-TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 NUM_ENVS = 8
 HALF = 3  # iterations before and after the checkpoint
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-def pendulum_cfg(recurrent: bool, rnd: bool = False) -> dict:
-    """A small PPO config for Pendulum-v1 (24 steps per iteration, 2 epochs of 2 mini-batches), optionally with RND."""
-    cfg = default_ppo_cfg("Pendulum-v1")
-    cfg.update(num_steps_per_env=24, save_interval=100, device="cpu")
-    for model in ("actor", "critic"):
-        cfg[model]["hidden_dims"] = [32, 32]
-        if recurrent:
-            cfg[model].update(class_name="RNNModel", rnn_type="gru", rnn_hidden_dim=16, rnn_num_layers=1)
-    cfg["algorithm"].update(num_learning_epochs=2, num_mini_batches=2)
-    if rnd:
-        cfg["obs_groups"]["rnd_state"] = ["policy"]
-        cfg["algorithm"]["rnd_cfg"] = {
-            "num_outputs": 8,
-            "predictor_hidden_dims": [16],
-            "target_hidden_dims": [16],
-            "weight": 10.0,
-            "reward_normalization": True,
-            "weight_schedule": {"mode": "linear", "initial_step": 0, "final_step": 500, "final_value": 1.0},
-        }
-    return cfg
 
 
 def pendulum_runner(recurrent: bool, seed: int, log_dir: str | None, rnd: bool = False) -> OnPolicyRunner:
@@ -64,32 +39,6 @@ def train_first_half(recurrent: bool, log_dir: str, rnd: bool = False) -> None:
     runner.learn(HALF, init_at_random_ep_len=True)
 
 
-def run_in_subprocess(function: str, *args: object) -> None:
-    """Call ``test_resume.<function>(*args)`` in a fresh Python process."""
-    code = f"import sys; sys.path.insert(0, {TESTS_DIR!r}); import test_resume; test_resume.{function}(*{args!r})"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
-def learner_state(runner: OnPolicyRunner) -> dict[str, torch.Tensor]:
-    """Every parameter, buffer and optimizer state tensor, by name."""
-    state = {f"actor.{k}": v for k, v in runner.alg.get_policy().state_dict().items()}
-    state.update({f"critic.{k}": v for k, v in runner.alg.critic.state_dict().items()})
-    optimizer = runner.alg.optimizer.state_dict()
-    for index, entry in optimizer["state"].items():
-        state.update({f"optimizer.{index}.{k}": v for k, v in entry.items() if isinstance(v, torch.Tensor)})
-    return {key: value.clone() for key, value in state.items()}
-
-
-def assert_bit_identical(a: OnPolicyRunner, b: OnPolicyRunner) -> None:
-    state_a, state_b = learner_state(a), learner_state(b)
-    assert state_a.keys() == state_b.keys()
-    differing = [key for key in state_a if not torch.equal(state_a[key], state_b[key])]
-    assert not differing, f"differ: {differing[:5]}"
-    assert a.alg.learning_rate == b.alg.learning_rate
-    assert a.current_learning_iteration == b.current_learning_iteration
-
-
 @pytest.mark.parametrize(
     ("recurrent", "rnd"), [(False, False), (True, False), (False, True)], ids=["mlp", "gru", "rnd"]
 )
@@ -99,7 +48,7 @@ def test_pendulum_resume_in_new_process_equals_uninterrupted_run(tmp_path, recur
     reference.learn(2 * HALF, init_at_random_ep_len=True)
 
     # learn(HALF) and save in another process; here, differently seeded objects load it and continue
-    run_in_subprocess("train_first_half", recurrent, str(tmp_path / "first"), rnd)
+    run_in_subprocess("test_resume", "train_first_half", recurrent, str(tmp_path / "first"), rnd)
     resumed = pendulum_runner(recurrent, seed=123, log_dir=str(tmp_path / "second"), rnd=rnd)
     resumed.load(str(tmp_path / "first" / f"model_{HALF - 1}.pt"))
     resumed.learn(HALF, init_at_random_ep_len=True)
