@@ -19,10 +19,7 @@ def quat_rotate(quat: np.ndarray, vec: np.ndarray) -> np.ndarray:
     Returns:
         Rotated vectors ``[N, 3]``.
     """
-    w = quat[:, 0:1]
-    xyz = quat[:, 1:4]
-    t = 2.0 * np.cross(xyz, vec)
-    return vec + w * t + np.cross(xyz, t)
+    return _rotate(quat[:, 0:1], quat[:, 1:4], vec)
 
 
 def quat_rotate_inverse(quat: np.ndarray, vec: np.ndarray) -> np.ndarray:
@@ -35,10 +32,14 @@ def quat_rotate_inverse(quat: np.ndarray, vec: np.ndarray) -> np.ndarray:
     Returns:
         Rotated vectors ``[N, 3]``.
     """
-    w = quat[:, 0:1]
-    xyz = quat[:, 1:4]
+    # (-w, x, y, z) = -(w, -x, -y, -z): the conjugate up to sign, the same rotation as q^-1
+    return _rotate(-quat[:, 0:1], quat[:, 1:4], vec)
+
+
+def _rotate(w: np.ndarray, xyz: np.ndarray, vec: np.ndarray) -> np.ndarray:
+    """``R(q) v`` for ``q = (w, xyz)`` (``w [N, 1]``, ``xyz [N, 3]``): ``v + w t + xyz x t`` with ``t = 2 xyz x v``."""
     t = 2.0 * np.cross(xyz, vec)
-    return vec - w * t + np.cross(xyz, t)
+    return vec + w * t + np.cross(xyz, t)
 
 
 def quat_mul(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
