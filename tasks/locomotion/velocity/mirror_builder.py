@@ -174,12 +174,7 @@ def _vector_term(
 ) -> tuple[MirrorTerm, list[str] | None]:
     """The mirror term of one vector observation term, and the foot names for a contact-force term."""
     key = f"observations.{group}.{name}"
-    kind = VECTOR_TERM_MIRRORS.get(getattr(func, "__name__", ""))
-    if kind is None:
-        raise ValueError(
-            f"{key}: no mirror rule for the term function {getattr(func, '__name__', func)!r}; known: "
-            f"{sorted(VECTOR_TERM_MIRRORS)} (add an entry to {__name__}.VECTOR_TERM_MIRRORS)."
-        )
+    kind = _mirror_rule(VECTOR_TERM_MIRRORS, "VECTOR_TERM_MIRRORS", key, func, "term function")
     if kind == "polar":
         return PolarVector(name), None
     if kind == "axial":
@@ -200,6 +195,22 @@ def _vector_term(
     return PerFootTerm(name, per_foot=PolarVector("force"), size=size), [str(f) for f in feet]
 
 
+def _mirror_rule(table: dict[str, Any], table_name: str, key: str, func: Any, what: str) -> Any:
+    """The entry of ``table`` (``VECTOR_TERM_MIRRORS`` or ``IMAGE_TERM_AXES``) for the term function ``func``.
+
+    Raises:
+        ValueError: If ``table`` has no entry for the function's name: names the term ``key``, the known functions
+            and the table to add an entry to.
+    """
+    rule = table.get(getattr(func, "__name__", ""))
+    if rule is None:
+        raise ValueError(
+            f"{key}: no mirror rule for the {what} {getattr(func, '__name__', func)!r}; known: {sorted(table)} "
+            f"(add an entry to {__name__}.{table_name})."
+        )
+    return rule
+
+
 def _scan_grid(env: Any, key: str, sensor_name: str) -> tuple[tuple[int, int], tuple[str, str]]:
     """Grid shape and axes of a height scanner, after checking that the grid is symmetric about the base's x axis."""
     sensor = env.sensors[sensor_name]
@@ -217,12 +228,7 @@ def _image_axes(env: Any, group: str, terms: list[tuple[str, Any, dict[str, Any]
     axes = None
     for name, func, params, _ in terms:
         key = f"observations.{group}.{name}"
-        term_axes = IMAGE_TERM_AXES.get(getattr(func, "__name__", ""))
-        if term_axes is None:
-            raise ValueError(
-                f"{key}: no mirror rule for the image term {getattr(func, '__name__', func)!r}; known: "
-                f"{sorted(IMAGE_TERM_AXES)}."
-            )
+        term_axes = _mirror_rule(IMAGE_TERM_AXES, "IMAGE_TERM_AXES", key, func, "image term")
         camera = env.sensors[params["sensor_cfg"].name]
         if abs(camera.cfg.offset[1]) > 1e-12:
             raise ValueError(f"{key}: the camera is off the sagittal plane (offset y = {camera.cfg.offset[1]}).")
