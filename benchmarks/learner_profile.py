@@ -28,7 +28,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from learner_throughput import LIBRARIES, machine_summary, make_runner  # noqa: E402
+from learner_throughput import LIBRARIES, machine_summary, make_runner, rollout  # noqa: E402
 
 
 class OpTimer(TorchDispatchMode):
@@ -51,21 +51,14 @@ class OpTimer(TorchDispatchMode):
 def phases(library: str, num_envs: int):
     """A fresh runner of ``library`` after one warm-up iteration, and its two phases as callables."""
     runner, env = make_runner(library, num_envs)
-    alg, steps = runner.alg, runner.cfg["num_steps_per_env"]
-    alg.train_mode()
+    runner.alg.train_mode()
 
-    def rollout() -> None:
-        obs = env.get_observations()
-        with torch.inference_mode():
-            for _ in range(steps):
-                actions = alg.act(obs)
-                obs, rewards, dones, extras = env.step(actions)
-                alg.process_env_step(obs, rewards, dones, extras)
-            alg.compute_returns(obs)
+    def collect() -> None:
+        rollout(runner, env)
 
-    rollout()
-    alg.update()
-    return {"rollout": rollout, "update": alg.update}
+    collect()
+    runner.alg.update()
+    return {"rollout": collect, "update": runner.alg.update}
 
 
 def op_table(library: str, num_envs: int, repeats: int, rows: int) -> dict[str, float]:

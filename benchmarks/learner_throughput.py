@@ -166,8 +166,15 @@ def iteration(runner, env) -> tuple[float, float, dict]:
     The CPU seconds are those of the whole process (all its threads); with one thread they are the time the learner
     ran, without the time it waited for the CPU on a loaded machine.
     """
-    alg, steps = runner.alg, runner.cfg["num_steps_per_env"]
     start, start_cpu = time.perf_counter(), time.process_time()
+    rollout(runner, env)
+    losses = runner.alg.update()
+    return time.perf_counter() - start, time.process_time() - start_cpu, losses
+
+
+def rollout(runner, env) -> None:
+    """One iteration's rollout as the runners collect it: ``num_steps_per_env`` steps, then the returns."""
+    alg, steps = runner.alg, runner.cfg["num_steps_per_env"]
     obs = env.get_observations()
     with torch.inference_mode():
         for _ in range(steps):
@@ -175,8 +182,6 @@ def iteration(runner, env) -> tuple[float, float, dict]:
             obs, rewards, dones, extras = env.step(actions)
             alg.process_env_step(obs, rewards, dones, extras)
         alg.compute_returns(obs)
-    losses = alg.update()
-    return time.perf_counter() - start, time.process_time() - start_cpu, losses
 
 
 def measure(num_envs: int, iterations: int) -> dict[str, tuple[float, float, dict, float]]:
