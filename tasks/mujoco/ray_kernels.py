@@ -76,6 +76,28 @@ def cell_of(u: f64, n: int) -> int:
 
 
 @wp.func
+def axis_walk(p0: f64, d: f64, k: int):
+    """Walk along one grid axis of a ray ``p0 + t d`` that is in cell k at the current t (grid units).
+
+    Returns the cell step (+1, -1, or 0 for a ray parallel to the axis), the t between two vertex lines of that axis
+    and the t of the next one (inf for a parallel ray).
+    """
+    zero = f64(0.0)
+    step = int(0)  # noqa: UP018 (warp: a typed variable, not a constant)
+    delta = f64(wp.inf)
+    next_t = f64(wp.inf)
+    if d > zero:
+        step = 1
+        delta = f64(1.0) / d
+        next_t = (f64(k + 1) - p0) * delta
+    elif d < zero:
+        step = -1
+        delta = f64(-1.0) / d
+        next_t = (p0 - f64(k)) * delta
+    return step, delta, next_t
+
+
+@wp.func
 def heightfield_distance(
     h: wp.array2d(dtype=wp.float32), cell_max: wp.array2d(dtype=wp.float32), u0: f64, du: f64, v0: f64,
     dv: f64, z0: f64, dz: f64, t_min: f64, t_max: f64, z_top: f64,
@@ -105,28 +127,8 @@ def heightfield_distance(
     v = v0 + t * dv
     i = cell_of(u, nx)
     j = cell_of(v, ny)
-    step_i = int(0)  # noqa: UP018 (warp: a typed variable, not a constant)
-    next_u = inf
-    delta_u = inf
-    if du > zero:
-        step_i = 1
-        delta_u = f64(1.0) / du
-        next_u = (f64(i + 1) - u0) * delta_u
-    elif du < zero:
-        step_i = -1
-        delta_u = f64(-1.0) / du
-        next_u = (u0 - f64(i)) * delta_u
-    step_j = int(0)  # noqa: UP018 (warp: a typed variable, not a constant)
-    next_v = inf
-    delta_v = inf
-    if dv > zero:
-        step_j = 1
-        delta_v = f64(1.0) / dv
-        next_v = (f64(j + 1) - v0) * delta_v
-    elif dv < zero:
-        step_j = -1
-        delta_v = f64(-1.0) / dv
-        next_v = (v0 - f64(j)) * delta_v
+    step_i, delta_u, next_u = axis_walk(u0, du, i)
+    step_j, delta_v, next_v = axis_walk(v0, dv, j)
     # walk the cells under the ray; solve exactly where the ray comes down to the cell's highest vertex
     while t < t_max:
         tb = wp.min(wp.min(next_u, next_v), t_max)
