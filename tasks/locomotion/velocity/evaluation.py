@@ -197,6 +197,7 @@ def evaluate_task(
     warmup_s: float = 1.0,
     device: str = "cpu",
     clip_actions: float | None = None,
+    commands: Sequence[Sequence[float]] = DEFAULT_COMMANDS,
 ) -> dict[str, Any]:
     """The velocity task's evaluation as its gymnasium registrations name it (``rsl_sim_evaluation_entry_point``).
 
@@ -213,6 +214,8 @@ def evaluate_task(
         warmup_s: Time after the reset that is not measured [s].
         device: Device of the observations given to the policy.
         clip_actions: The agent config's ``clip_actions``, or None.
+        commands: The fixed commands ``(v_x [m/s], v_y [m/s], omega_z [rad/s])``; a robot whose ranges differ from
+            the Go2's passes its own (e.g. the G1's evaluation module).
 
     Returns:
         The results dict of :func:`evaluate_velocity_policy`.
@@ -220,14 +223,15 @@ def evaluate_task(
     Raises:
         ValueError: As :func:`evaluate_velocity_policy` (``num_envs`` is checked before the env is built).
     """
-    num_envs = 16 * len(DEFAULT_COMMANDS) if num_envs is None else num_envs
-    _check_num_envs(num_envs, len(DEFAULT_COMMANDS))
+    num_envs = 16 * len(commands) if num_envs is None else num_envs
+    _check_num_envs(num_envs, len(commands))
     env = make_env(num_envs)
     try:
         return evaluate_velocity_policy(
             env,
             make_policy(env),
             seeds=seeds,
+            commands=commands,
             episode_length_s=episode_length_s,
             warmup_s=warmup_s,
             device=device,

@@ -14,10 +14,13 @@ The module states the G1's evaluation protocol as the velocity evaluation module
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rsl_sim.tasks.locomotion.velocity.evaluation import PolicyFn, evaluate_velocity_policy
-from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.tasks.locomotion.velocity import evaluation as velocity_evaluation
+from rsl_sim.tasks.locomotion.velocity.evaluation import PolicyFn
+
+if TYPE_CHECKING:
+    from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 
 DEFAULT_COMMANDS: tuple[tuple[float, float, float], ...] = (
     (0.0, 0.0, 0.0),
@@ -68,29 +71,21 @@ def evaluate_task(
         clip_actions: The agent config's ``clip_actions``, or None.
 
     Returns:
-        The results dict of :func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy`.
+        The results dict of :func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task` with
+        :data:`DEFAULT_COMMANDS`.
 
     Raises:
         ValueError: If ``num_envs`` is not a positive multiple of the number of commands, or as
             :func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy`.
     """
-    num_envs = 16 * len(DEFAULT_COMMANDS) if num_envs is None else num_envs
-    if num_envs < len(DEFAULT_COMMANDS) or num_envs % len(DEFAULT_COMMANDS):
-        raise ValueError(
-            f"num_envs={num_envs} must be a positive multiple of the number of commands ({len(DEFAULT_COMMANDS)}), "
-            f"e.g. {16 * len(DEFAULT_COMMANDS)}."
-        )
-    env = make_env(num_envs)
-    try:
-        return evaluate_velocity_policy(
-            env,
-            make_policy(env),
-            seeds=seeds,
-            commands=DEFAULT_COMMANDS,
-            episode_length_s=episode_length_s,
-            warmup_s=warmup_s,
-            device=device,
-            clip_actions=clip_actions,
-        )
-    finally:
-        env.close()
+    return velocity_evaluation.evaluate_task(
+        make_env,
+        make_policy,
+        num_envs=num_envs,
+        seeds=seeds,
+        episode_length_s=episode_length_s,
+        warmup_s=warmup_s,
+        device=device,
+        clip_actions=clip_actions,
+        commands=DEFAULT_COMMANDS,
+    )
