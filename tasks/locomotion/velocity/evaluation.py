@@ -141,29 +141,63 @@ def evaluate_velocity_policy(
     command_ids = np.repeat(np.arange(num_commands), per_command)
     pinned = command_array[command_ids]
 
-    # Sums over seeds, per robot
-    lin_sum = np.zeros(num_envs)
-    yaw_sum = np.zeros(num_envs)
-    samples = np.zeros(num_envs, dtype=np.int64)
-    no_fall = np.zeros(num_envs, dtype=np.int64)
+    # One episode per robot and seed
+    episodes = []
     command_term = velocity_env.command_manager["base_velocity"]
     wrapped = GymnasiumVecEnvWrapper(velocity_env, device=device, clip_actions=clip_actions)
     try:
         command_term.set_fixed_command(pinned)
         for seed in seeds:
-            episode = _run_episodes(wrapped, velocity_env, policy, pinned, seed, num_steps, warmup_steps, device)
-            lin_sum += episode["lin_sum"]
-            yaw_sum += episode["yaw_sum"]
-            samples += episode["samples"]
-            no_fall += episode["no_fall"]
+            episodes.append(_run_episodes(wrapped, velocity_env, policy, pinned, seed, num_steps, warmup_steps, device))
     finally:
         command_term.set_fixed_command(None)
         if isinstance(env, str):
             velocity_env.close()
+    return pooled_results(task, command_array, per_command, episodes, seeds, episode_length_s, warmup_s, step_dt)
+
+
+def pooled_results(
+    task: str,
+    command_array: np.ndarray,
+    per_command: int,
+    episodes: Sequence[dict[str, np.ndarray]],
+    seeds: Sequence[int],
+    episode_length_s: float,
+    warmup_s: float,
+    step_dt: float,
+) -> dict[str, Any]:
+    """The results dict of an evaluation from its per-seed episode sums (shared by the MuJoCo and Isaac Lab paths).
+
+    Args:
+        task: Task id (or config name) to record.
+        command_array: The commands, ``[num_commands, 3]`` (``v_x`` [m/s], ``v_y`` [m/s], ``omega_z`` [rad/s]).
+        per_command: Robots per command; robot ``i`` follows command ``i // per_command``.
+        episodes: One dict per seed with per-robot arrays ``[num_envs]``: ``lin_sum`` / ``yaw_sum`` (summed
+            absolute errors over the measured steps), ``samples`` (measured steps) and ``no_fall`` (0 or 1).
+        seeds: The seeds, in the order of ``episodes``.
+        episode_length_s: Episode length [s].
+        warmup_s: Unmeasured time after the reset [s].
+        step_dt: Env step [s].
+
+    Returns:
+        ``{"task", "num_envs", "seeds", "episode_length_s", "warmup_s", "step_dt", "commands": [per-command rows],
+        "overall"}``; each row holds the command, ``lin_vel_error`` / ``yaw_rate_error`` (means over all measured
+        samples of its robots, None without samples), ``no_fall_rate``, ``episodes`` and ``samples``.
+    """
+    # Sums over seeds, per robot
+    num_envs = per_command * len(command_array)
+    lin_sum, yaw_sum = np.zeros(num_envs), np.zeros(num_envs)
+    samples, no_fall = np.zeros(num_envs, dtype=np.int64), np.zeros(num_envs, dtype=np.int64)
+    for episode in episodes:
+        lin_sum += episode["lin_sum"]
+        yaw_sum += episode["yaw_sum"]
+        samples += episode["samples"]
+        no_fall += episode["no_fall"]
 
     # Per-command pooled means, then the overall means over the commands
+    command_ids = np.repeat(np.arange(len(command_array)), per_command)
     rows = []
-    for index in range(num_commands):
+    for index in range(len(command_array)):
         robots = command_ids == index
         count = int(samples[robots].sum())
         rows.append(
@@ -179,7 +213,7 @@ def evaluate_velocity_policy(
     return {
         "task": task,
         "num_envs": int(num_envs),
-        "seeds": seeds,
+        "seeds": list(seeds),
         "episode_length_s": float(episode_length_s),
         "warmup_s": float(warmup_s),
         "step_dt": float(step_dt),

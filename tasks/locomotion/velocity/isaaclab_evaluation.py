@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .evaluation import DEFAULT_COMMANDS, DEFAULT_SEEDS, _check_commands, _check_num_envs, _overall
+from .evaluation import DEFAULT_COMMANDS, DEFAULT_SEEDS, _check_commands, _check_num_envs, pooled_results
 
 PolicyFn = Callable[[Any], torch.Tensor]
 
@@ -89,44 +89,16 @@ def evaluate_isaaclab_velocity_policy(
     pinned = torch.as_tensor(command_array[command_ids], dtype=torch.float32, device=base.device)
     restore = _pin_commands(base.command_manager.get_term("base_velocity"), pinned)
 
-    lin_sum, yaw_sum = np.zeros(num_envs), np.zeros(num_envs)
-    samples, no_fall = np.zeros(num_envs, dtype=np.int64), np.zeros(num_envs, dtype=np.int64)
+    episodes = []
     try:
         for seed in seeds:
-            episode = _run_episodes(env, policy, pinned.cpu().numpy(), seed, num_steps, warmup_steps, device)
-            lin_sum += episode["lin_sum"]
-            yaw_sum += episode["yaw_sum"]
-            samples += episode["samples"]
-            no_fall += episode["no_fall"]
+            episodes.append(_run_episodes(env, policy, pinned.cpu().numpy(), seed, num_steps, warmup_steps, device))
     finally:
         restore()
 
-    # Per-command pooled means, then the overall means over the commands
-    rows = []
-    for index in range(num_commands):
-        robots = command_ids == index
-        count = int(samples[robots].sum())
-        rows.append(
-            {
-                "command": [float(value) for value in command_array[index]],
-                "lin_vel_error": float(lin_sum[robots].sum() / count) if count else None,
-                "yaw_rate_error": float(yaw_sum[robots].sum() / count) if count else None,
-                "no_fall_rate": float(no_fall[robots].sum() / (per_command * len(seeds))),
-                "episodes": per_command * len(seeds),
-                "samples": count,
-            }
-        )
     spec = getattr(base, "spec", None)
-    return {
-        "task": spec.id if spec is not None else type(base.cfg).__name__,
-        "num_envs": int(num_envs),
-        "seeds": seeds,
-        "episode_length_s": float(episode_length_s),
-        "warmup_s": float(warmup_s),
-        "step_dt": step_dt,
-        "commands": rows,
-        "overall": _overall(rows),
-    }
+    task = spec.id if spec is not None else type(base.cfg).__name__
+    return pooled_results(task, command_array, per_command, episodes, seeds, episode_length_s, warmup_s, step_dt)
 
 
 def evaluate_isaaclab_task(
