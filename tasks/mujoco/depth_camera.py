@@ -158,8 +158,9 @@ class DepthCamera:
         self._depth_scale = self.cos_to_axis if data_type == "distance_to_image_plane" else np.ones(self.num_pixels)
         self._max_length = self.max_ray_length if self.max_ray_length is not None else np.full(self.num_pixels, far)
 
-        if method == "heightfield":
-            self._ray_caster = TerrainRayCaster(terrain.ground, num_threads=num_threads)
+        # The heightfield ray caster is built at the first image (pose and ray geometry need no terrain)
+        self._num_threads = num_threads
+        self._ray_caster: TerrainRayCaster | None = None
 
         if method == "mj_multiRay":
             import mujoco  # lazy: the env picks MuJoCo's GL backend before mujoco is first imported
@@ -211,6 +212,8 @@ class DepthCamera:
         position = np.asarray(base_pos, dtype=np.float64).reshape(-1, 3) + rotation @ self.offset
         num_envs = position.shape[0]
         if self.method == "heightfield":
+            if self._ray_caster is None:
+                self._ray_caster = TerrainRayCaster(self.terrain.ground, num_threads=self._num_threads)
             depth, image = self._ray_caster.cast_camera(
                 position, rotation, self.ray_directions_base, self._depth_scale, self._max_length, self.near, self.far
             )
