@@ -126,15 +126,9 @@ def evaluate_velocity_policy(
 
     # Episode and warm-up lengths in env steps
     step_dt = velocity_env.step_dt
-    num_steps = int(round(episode_length_s / step_dt))
-    if num_steps < 1 or num_steps > velocity_env.max_episode_length:
-        raise ValueError(
-            f"episode_length_s={episode_length_s} gives {num_steps} steps; it must be at least one step "
-            f"({step_dt} s) and at most the env's time limit ({velocity_env.max_episode_length_s} s)."
-        )
-    warmup_steps = int(round(warmup_s / step_dt))
-    if warmup_s < 0.0 or warmup_steps >= num_steps:
-        raise ValueError(f"warmup_s={warmup_s} must be >= 0 and shorter than episode_length_s={episode_length_s}.")
+    num_steps, warmup_steps = episode_steps(
+        episode_length_s, warmup_s, step_dt, velocity_env.max_episode_length, velocity_env.max_episode_length_s
+    )
 
     # Robots in blocks: robot i follows command i // per_command
     per_command = num_envs // num_commands
@@ -432,6 +426,37 @@ def _check_commands(commands: Sequence[Sequence[float]]) -> np.ndarray:
             f"commands must be a non-empty list of finite (v_x, v_y, omega_z) triples, got shape {array.shape}."
         )
     return array
+
+
+def episode_steps(
+    episode_length_s: float, warmup_s: float, step_dt: float, max_episode_length: int, max_episode_length_s: float
+) -> tuple[int, int]:
+    """The evaluation episode and its unmeasured warm-up in env steps.
+
+    Args:
+        episode_length_s: Episode length [s].
+        warmup_s: Unmeasured time after the reset [s].
+        step_dt: Env step [s].
+        max_episode_length: The env's time limit in steps.
+        max_episode_length_s: The env's time limit [s] (for the message).
+
+    Returns:
+        ``(num_steps, warmup_steps)``.
+
+    Raises:
+        ValueError: If the episode is shorter than one step or longer than the env's time limit (set
+            ``episode_length_s`` in the env's config), or the warm-up is negative or not shorter than the episode.
+    """
+    num_steps = int(round(episode_length_s / step_dt))
+    if num_steps < 1 or num_steps > int(max_episode_length):
+        raise ValueError(
+            f"episode_length_s={episode_length_s} gives {num_steps} steps; it must be at least one step ({step_dt} s)"
+            f" and at most the env's time limit ({max_episode_length_s} s: set episode_length_s in its config)."
+        )
+    warmup_steps = int(round(warmup_s / step_dt))
+    if warmup_s < 0.0 or warmup_steps >= num_steps:
+        raise ValueError(f"warmup_s={warmup_s} must be >= 0 and shorter than episode_length_s={episode_length_s}.")
+    return num_steps, warmup_steps
 
 
 def _check_num_envs(num_envs: int, num_commands: int) -> None:

@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from .evaluation import DEFAULT_COMMANDS, DEFAULT_SEEDS, _check_commands, _check_num_envs, pooled_results
+from .evaluation import (
+    DEFAULT_COMMANDS,
+    DEFAULT_SEEDS,
+    _check_commands,
+    _check_num_envs,
+    episode_steps,
+    pooled_results,
+)
 
 PolicyFn = Callable[[Any], torch.Tensor]
 
@@ -73,15 +80,9 @@ def evaluate_isaaclab_velocity_policy(
 
     # Episode and warm-up lengths in env steps
     step_dt = float(base.step_dt)
-    num_steps = int(round(episode_length_s / step_dt))
-    if num_steps < 1 or num_steps > int(base.max_episode_length):
-        raise ValueError(
-            f"episode_length_s={episode_length_s} gives {num_steps} steps; it must be at least one step ({step_dt} s)"
-            f" and at most the env's time limit ({base.max_episode_length_s} s: set episode_length_s in its config)."
-        )
-    warmup_steps = int(round(warmup_s / step_dt))
-    if warmup_s < 0.0 or warmup_steps >= num_steps:
-        raise ValueError(f"warmup_s={warmup_s} must be >= 0 and shorter than episode_length_s={episode_length_s}.")
+    num_steps, warmup_steps = episode_steps(
+        episode_length_s, warmup_s, step_dt, base.max_episode_length, base.max_episode_length_s
+    )
 
     # Robots in blocks: robot i follows command i // per_command
     per_command = num_envs // num_commands
