@@ -25,21 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rsl_sim.tasks.locomotion.velocity.agent_cfgs import mlp_model_cfg
+
 GO2_MIRROR_FUNC = "rsl_sim.tasks.locomotion.velocity.config.go2.mirror:go2_mirror"
 """The symmetry function of the Go2 tasks, as a ``"module:function"`` name."""
-
-
-def _mlp(hidden_dims: list[int], init_std: float | None) -> dict[str, Any]:
-    """An ELU MLP model entry (Isaac Lab's ``RslRlMLPModelCfg``); a Gaussian head when ``init_std`` is given."""
-    model: dict[str, Any] = {
-        "class_name": "MLPModel",
-        "hidden_dims": list(hidden_dims),
-        "activation": "elu",
-        "obs_normalization": False,
-    }
-    if init_std is not None:
-        model["distribution_cfg"] = {"class_name": "GaussianDistribution", "init_std": init_std, "std_type": "scalar"}
-    return model
 
 
 def unitree_go2_rough_ppo_cfg() -> dict[str, Any]:
@@ -56,8 +45,8 @@ def unitree_go2_rough_ppo_cfg() -> dict[str, Any]:
         "init_at_random_ep_len": True,
         "clip_actions": 100.0,
         "obs_groups": {"actor": ["policy"], "critic": ["critic"]},
-        "actor": _mlp([512, 256, 128], init_std=1.0),
-        "critic": _mlp([512, 256, 128], init_std=None),
+        "actor": mlp_model_cfg([512, 256, 128], init_std=1.0),
+        "critic": mlp_model_cfg([512, 256, 128], init_std=None),
         "algorithm": {
             "class_name": "PPO",
             "value_loss_coef": 1.0,
