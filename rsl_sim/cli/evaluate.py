@@ -4,11 +4,13 @@ Examples::
 
     rsl-sim evaluate --task RslSim/Go2-Flat-v0                      # newest run of the task
     rsl-sim evaluate logs/unitree_go2_flat/2026-01-01_12-00-00 --seeds 0 1 2 --num_envs 256
+    rsl-sim evaluate --task RslSim/Go2-Flat-v0 --use_pretrained_checkpoint  # the policy shipped with the task
 
 Runs the evaluation function the task registers as ``rsl_sim_evaluation_entry_point`` (rsl_sim's velocity tasks:
 :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`, per command: linear-velocity and yaw-rate tracking
 errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the run folder
-(``--out`` elsewhere); ``rsl-sim plot`` draws it. Tasks that register no evaluation function are refused. Isaac Lab
+(``--out`` elsewhere; for ``--use_pretrained_checkpoint``: ``<log_root>/pretrained/<task>/evaluation.json``, never the
+package); ``rsl-sim plot`` draws it. Tasks that register no evaluation function are refused. Isaac Lab
 velocity tasks (``RslSim-Isaac-Velocity-*-Go2-v0``) register
 :func:`rsl_sim.tasks.locomotion.velocity.isaaclab_evaluation.evaluate_isaaclab_task`: same commands and metrics.
 """
@@ -29,6 +31,7 @@ from .errors import CliError
 from .overrides import Override
 from .plot_table import to_markdown
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
+from .pretrained import add_pretrained_arg
 from .progress import info, status
 from .tasks import EVALUATION_ENTRY_POINT, get_spec, is_isaaclab_task, task_function
 
@@ -41,12 +44,18 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     arguments.add_task_args(parser, task_required=False)
     arguments.add_log_args(parser)
     arguments.add_load_args(parser)
+    add_pretrained_arg(parser)
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS), help="Evaluation seeds (default: 0 1)."
     )
     parser.add_argument("--episode_length_s", type=float, default=20.0, help="Episode length [s] (default 20).")
     parser.add_argument("--warmup_s", type=float, default=1.0, help="Unmeasured time after each reset [s] (default 1).")
-    parser.add_argument("--out", default=None, help="Results file (default: <run>/evaluation.json).")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="Results file (default: <run>/evaluation.json; with --use_pretrained_checkpoint:"
+        " <log_root>/pretrained/<task>/evaluation.json).",
+    )
     parser.add_argument(
         "overrides", nargs="*", metavar="[RUN] KEY=VALUE", help="A run folder or checkpoint file, and overrides."
     )
@@ -84,7 +93,8 @@ def evaluate_source(
         seeds: Evaluation seeds.
         episode_length_s: Episode length [s].
         warmup_s: Unmeasured time after each reset [s].
-        out: Results file (None: ``<run>/evaluation.json``).
+        out: Results file (None: ``evaluation.json`` in the source's output folder: the run folder, or
+            ``<log_root>/pretrained/<task>`` for a shipped policy).
 
     Returns:
         The results dict of the task's evaluation function, plus ``checkpoint``.
@@ -108,12 +118,13 @@ def evaluate_source(
 
     # Table and file
     print(to_markdown(results), end="")
-    out = os.path.abspath(out or os.path.join(source.run_dir, "evaluation.json"))
+    out = os.path.abspath(out or os.path.join(source.output_dir or source.run_dir, "evaluation.json"))
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as file:
         json.dump(results, file, indent=2, allow_nan=False)
         file.write("\n")
-    info(f"results: {out}  (draw them with: rsl-sim plot {source.run_dir})")
+    plot_arg = source.run_dir if out == os.path.join(source.run_dir, "evaluation.json") else out
+    info(f"results: {out}  (draw them with: rsl-sim plot {plot_arg})")
     return results
 
 

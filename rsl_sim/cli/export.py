@@ -5,6 +5,7 @@ Examples::
     rsl-sim export logs/unitree_go2_flat/2026-01-01_12-00-00            # newest checkpoint of that run
     rsl-sim export --task RslSim/Go2-Flat-v0 --checkpoint model_500.pt   # newest run of the task's experiment
     rsl-sim export path/to/model_500.pt --out deploy/
+    rsl-sim export --task RslSim/Go2-Flat-v0 --use_pretrained_checkpoint  # into logs/pretrained/<task>/exported
 
 The policy maps raw observations to deterministic actions (normalizer included); the ONNX graph has a dynamic batch
 dimension (see :mod:`rsl_sim.models.export` for the inputs and outputs). Both files are checked: the ONNX file with
@@ -25,6 +26,7 @@ from .agent_config import build_runner, load_checkpoint, set_seed
 from .envs import EnvRequest, open_env
 from .errors import CliError, require_module
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
+from .pretrained import add_pretrained_arg
 from .progress import info, status
 
 CHECK_TOLERANCE = 1e-4
@@ -36,7 +38,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     arguments.add_task_args(parser, task_required=False)
     arguments.add_log_args(parser)
     arguments.add_load_args(parser)
-    parser.add_argument("--out", default=None, help="Output folder (default: <run>/exported).")
+    add_pretrained_arg(parser)
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="Output folder (default: <run>/exported; with --use_pretrained_checkpoint:"
+        " <log_root>/pretrained/<task>/exported).",
+    )
     parser.add_argument("--no_verify", action="store_true", help="Skip the onnxruntime / TorchScript checks.")
     parser.add_argument(
         "overrides", nargs="*", metavar="[RUN] KEY=VALUE", help="A run folder or checkpoint file, and overrides."
@@ -50,7 +58,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     source = resolve_policy_source(args, runs[0] if runs else None, override_tokens)
     cfg = inference_cfg(source.agent_cfg)
     set_seed(cfg["seed"])
-    out_dir = os.path.abspath(args.out or os.path.join(os.path.dirname(source.checkpoint), "exported"))
+    out_dir = os.path.abspath(
+        args.out or os.path.join(source.output_dir or os.path.dirname(source.checkpoint), "exported")
+    )
     info(f"checkpoint: {source.checkpoint}")
 
     request = EnvRequest(

@@ -1,10 +1,13 @@
-"""``rsl-sim list``: the registered tasks and their agent config entry points.
+"""``rsl-sim list``: the registered tasks, their agent config entry points and their shipped policies.
 
 Examples::
 
     rsl-sim list                 # rsl_sim's tasks (and Isaac Lab's when isaaclab is installed)
     rsl-sim list Go2             # ids containing "Go2"
     rsl-sim list --all           # plus every gymnasium id (they train with the built-in PPO config)
+
+A task that ships a trained policy (``rsl_sim_pretrained_checkpoint``, see :mod:`rsl_sim.cli.pretrained`) shows its
+folder in the ``pretrained`` column: run it with ``rsl-sim play --task <id> --use_pretrained_checkpoint``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sys
 from typing import Any
 
 from . import arguments
-from .tasks import agent_entry_points, is_isaaclab_task, isaaclab_available, register_tasks
+from .tasks import PRETRAINED_CHECKPOINT, agent_entry_points, is_isaaclab_task, isaaclab_available, register_tasks
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +28,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Print the table; returns its rows (``task``, ``source``, ``agents``)."""
+    """Print the table; returns its rows (``task``, ``source``, ``agents``, ``pretrained``)."""
     rows = list_tasks(include_gymnasium=args.all, pattern=args.pattern)
     _print(rows)
     if not isaaclab_available():
@@ -44,7 +47,8 @@ def list_tasks(include_gymnasium: bool = False, pattern: str | None = None) -> l
         pattern: Keep ids containing this text (case-insensitive).
 
     Returns:
-        Rows ``{"task": id, "source": "rsl_sim" | "isaaclab" | "gymnasium", "agents": [entry point kwargs]}``.
+        Rows ``{"task": id, "source": "rsl_sim" | "isaaclab" | "gymnasium", "agents": [entry point kwargs],
+        "pretrained": the shipped policy's "package:folder" or None}``.
     """
     import gymnasium as gym
 
@@ -63,7 +67,8 @@ def list_tasks(include_gymnasium: bool = False, pattern: str | None = None) -> l
             agents = agents or ["(built-in PPO)"]
         else:
             continue
-        rows.append({"task": task_id, "source": source, "agents": agents})
+        pretrained = spec.kwargs.get(PRETRAINED_CHECKPOINT) or None
+        rows.append({"task": task_id, "source": source, "agents": agents, "pretrained": pretrained})
     order = {"rsl_sim": 0, "isaaclab": 1, "gymnasium": 2}
     rows.sort(key=lambda row: (order[row["source"]], row["task"]))
     return rows
@@ -75,11 +80,12 @@ def _print(rows: list[dict[str, Any]]) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("task", "source", "agent configs (--agent)")
+        table = Table("task", "source", "agent configs (--agent)", "pretrained (--use_pretrained_checkpoint)")
         for row in rows:
-            table.add_row(row["task"], row["source"], "\n".join(row["agents"]) or "-")
+            table.add_row(row["task"], row["source"], "\n".join(row["agents"]) or "-", row["pretrained"] or "-")
         Console().print(table)
         return
     width = max([len(row["task"]) for row in rows] + [4])
     for row in rows:
-        print(f"{row['task']:<{width}}  {row['source']:<9}  {', '.join(row['agents']) or '-'}")
+        shipped = f"  pretrained: {row['pretrained']}" if row["pretrained"] else ""
+        print(f"{row['task']:<{width}}  {row['source']:<9}  {', '.join(row['agents']) or '-'}{shipped}")

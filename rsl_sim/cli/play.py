@@ -6,12 +6,15 @@ Examples::
     rsl-sim play logs/unitree_go2_flat/2026-01-01_12-00-00 --video --video_length 500
     rsl-sim play --task Pendulum-v1 --load_run 2026-01-01_12-00-00 --checkpoint model_100.pt --no_export
     rsl-sim play --task RslSim/Go2-Flat-v0 --evaluate --num_steps 200   # then 'rsl-sim evaluate' on the same run
+    rsl-sim play --task RslSim/Go2-Flat-v0 --use_pretrained_checkpoint --video   # the policy shipped with the task
 
 The policy acts deterministically. The exported files go to ``exported/policy.pt`` and ``exported/policy.onnx`` next
 to the checkpoint; the video (first environment, real time) to ``<run>/videos/play/<checkpoint name>.mp4`` (Isaac Lab
 tasks: the clip their env records, ``<checkpoint name>_<index>.mp4``, see :mod:`rsl_sim.cli.isaaclab_video`). With
 ``--evaluate`` (tasks that register an evaluation, e.g. the velocity tasks) the rollout is followed by
-``rsl-sim evaluate`` of the same checkpoint (table printed, ``<run>/evaluation.json`` written).
+``rsl-sim evaluate`` of the same checkpoint (table printed, ``<run>/evaluation.json`` written). With
+``--use_pretrained_checkpoint`` (the task's shipped policy) all of these go to ``<log_root>/pretrained/<task>/``
+instead: the package folder is never written to.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .evaluate import evaluate_source, evaluation_function
 from .export import export_policy
 from .isaaclab_video import IsaacLabVideo
 from .policy_source import inference_cfg, resolve_policy_source, split_positionals
+from .pretrained import add_pretrained_arg
 from .progress import info, progress_bar
 from .tasks import VIDEO_ENTRY_POINT, get_spec, is_isaaclab_task, task_function
 from .video import check_video_settings, render_frame
@@ -45,6 +49,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     arguments.add_task_args(parser, task_required=False)
     arguments.add_log_args(parser)
     arguments.add_load_args(parser)
+    add_pretrained_arg(parser)
     parser.add_argument("--num_steps", type=int, default=1000, help="Env steps to run the policy for (default 1000).")
     parser.add_argument("--no_export", action="store_true", help="Do not export TorchScript / ONNX files.")
     arguments.add_video_args(parser)
@@ -104,7 +109,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         headless=args.headless,
     )
     name = os.path.splitext(os.path.basename(source.checkpoint))[0]
-    video_dir = os.path.join(source.run_dir, "videos", "play")
+    video_dir = os.path.join(source.output_dir or source.run_dir, "videos", "play")
     isaaclab = is_isaaclab_task(get_spec(source.task))
     # The first env's frames from render(); an Isaac Lab env records one clip itself (the recorders' view)
     record = args.video and args.video_command is None and not isaaclab
@@ -120,7 +125,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # Export next to the checkpoint
         if not args.no_export:
-            export_dir = os.path.join(os.path.dirname(source.checkpoint), "exported")
+            export_dir = os.path.join(source.output_dir or os.path.dirname(source.checkpoint), "exported")
             stats["exported"] = export_policy(policy, export_dir)
             info(f"exported TorchScript and ONNX policies to: {export_dir}")
 

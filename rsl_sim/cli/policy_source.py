@@ -2,12 +2,15 @@
 
 A run is named by a positional ``RUN`` (a run folder or a checkpoint file), by ``--checkpoint`` (a file path), by
 ``--load_run`` (a folder path, or a name/regex in ``<log_root>/<experiment>``), or, without any of them, is the newest
-run of the task's experiment. Then:
+run of the task's experiment; ``--use_pretrained_checkpoint`` names the run folder the task ships
+(:mod:`rsl_sim.cli.pretrained`). Then:
 
 - the task is ``--task``, else the run's (``params/cli.yaml``, or the gymnasium id in ``params/env.yaml``);
 - the agent config is the one the run was trained with (``params/agent.yaml``), unless ``--agent`` names another;
   the command's ``agent.*`` overrides and flags are applied on top;
-- the env overrides are the ``env.*`` overrides the run was trained with, then the command's own.
+- the env overrides are the ``env.*`` overrides the run was trained with, then the command's own;
+- outputs (``evaluation.json``, ``exported/``, ``videos/``) go into the run folder, except for a shipped policy:
+  ``<log_root>/pretrained/<task>/`` (:attr:`PolicySource.output_dir`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from .agent_config import prepare_agent_cfg
 from .errors import CliError
 from .overrides import Override, is_override, parse_overrides, select
+from .pretrained import pretrained_output_dir, pretrained_run_dir
 from .runs import experiment_dir, find_checkpoint, find_run_dir, read_agent_yaml, read_run_info
 from .tasks import load_agent_cfg
 
@@ -39,6 +43,9 @@ class PolicySource:
         env_overrides: ``env.*`` overrides (the run's, then the command's).
         run_info: The run's ``params/cli.yaml`` (empty for runs made without the CLI).
         trust_checkpoint: ``--trust_checkpoint``: unpickle the checkpoint without the weights-only restriction.
+        output_dir: Where the command writes (``evaluation.json``, ``exported/``, ``videos/``) when its ``--out``
+            is not given; None: the run folder (exports: next to the checkpoint). Set for a shipped policy, whose
+            package folder is never written to.
     """
 
     task: str
@@ -48,6 +55,7 @@ class PolicySource:
     env_overrides: list[Override] = field(default_factory=list)
     run_info: dict[str, Any] = field(default_factory=dict)
     trust_checkpoint: bool = False
+    output_dir: str | None = None
 
 
 def split_positionals(tokens: list[str], max_runs: int = 1) -> tuple[list[str], list[str]]:
@@ -66,16 +74,19 @@ def resolve_policy_source(args: argparse.Namespace, run_arg: str | None, overrid
     """Find the run, checkpoint, task and configs named by the arguments (see the module docstring).
 
     Args:
-        args: Parsed arguments with ``task``, ``agent``, ``log_root``, ``load_run``, ``checkpoint`` and the flags of
-            :func:`~rsl_sim.cli.agent_config.prepare_agent_cfg`.
+        args: Parsed arguments with ``task``, ``agent``, ``log_root``, ``load_run``, ``checkpoint``, optionally
+            ``use_pretrained_checkpoint``, and the flags of :func:`~rsl_sim.cli.agent_config.prepare_agent_cfg`.
         run_arg: The positional run folder or checkpoint file, or None.
         override_tokens: The command's ``agent.*`` / ``env.*`` overrides.
 
     Raises:
-        CliError: For a path that does not exist, an unknown task, no matching run or checkpoint, or overrides
-            that do not fit.
+        CliError: For a path that does not exist, an unknown task, no matching run or checkpoint, overrides that do
+            not fit, or ``--use_pretrained_checkpoint`` for a task that ships no policy or together with a run.
     """
     overrides = parse_overrides(override_tokens, ("agent", "env"))
+    pretrained = bool(getattr(args, "use_pretrained_checkpoint", False))
+    if pretrained:
+        run_arg = pretrained_run_dir(args, run_arg)
     run_dir, checkpoint = _explicit_paths(args, run_arg)
 
     # Task: the flag, else the run's record
@@ -106,7 +117,8 @@ def resolve_policy_source(args: argparse.Namespace, run_arg: str | None, overrid
         checkpoint = find_checkpoint(run_dir, args.checkpoint)
     env_overrides = select(stored_overrides, "env") + select(overrides, "env")
     trust = bool(getattr(args, "trust_checkpoint", False))
-    return PolicySource(task, run_dir, checkpoint, agent_cfg, env_overrides, info, trust)
+    output_dir = pretrained_output_dir(args.log_root, task) if pretrained else None
+    return PolicySource(task, run_dir, checkpoint, agent_cfg, env_overrides, info, trust, output_dir)
 
 
 def inference_cfg(agent_cfg: dict[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,10 @@ EVALUATION_ENTRY_POINT = "rsl_sim_evaluation_entry_point"
 VIDEO_ENTRY_POINT = "rsl_sim_video_entry_point"
 """Registration kwarg naming a task's command-pinned video function (used by ``rsl-sim play --video_command``)."""
 
+PRETRAINED_CHECKPOINT = "rsl_sim_pretrained_checkpoint"
+"""Registration kwarg naming the run folder of a task's shipped policy as ``"package.module:relative/folder"``
+(used by ``--use_pretrained_checkpoint``, see :mod:`rsl_sim.cli.pretrained`)."""
+
 
 def register_tasks(include_isaaclab: bool = False) -> None:
     """Import the packages that register tasks: ``rsl_sim.tasks`` always, ``isaaclab_tasks`` on request if installed."""

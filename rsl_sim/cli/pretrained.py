@@ -1,0 +1,116 @@
+"""Policies shipped with a task: its ``rsl_sim_pretrained_checkpoint`` registration and where commands write for it.
+
+A shipped policy is a run folder inside an installed package, e.g. ``rsl_sim/tasks/locomotion/velocity/config/go2/
+policies/flat/``: one ``model_<it>.pt`` (actor, critic and optimizer state dicts, ``iter``, ``infos``; no
+``resume_state``), ``params/agent.yaml``, ``params/env.yaml`` and ``params/cli.yaml`` as the training run wrote them,
+and a ``README.md`` (how it was trained, its evaluation table). A task names the folder in its gymnasium registration
+as ``"package.module:relative/folder"`` (found with :mod:`importlib.resources`, so it works from a wheel too)::
+
+    kwargs={..., "rsl_sim_pretrained_checkpoint": "rsl_sim.tasks.locomotion.velocity.config.go2:policies/flat"}
+
+``rsl-sim play / evaluate / export --task <id> --use_pretrained_checkpoint`` (the flag of Isaac Lab's ``play.py``)
+load that folder as they load a run folder: its checkpoint, its agent config and the ``env.*`` overrides it was
+trained with. The package folder is never written to: what the commands write (``evaluation.json``, ``exported/``,
+``videos/play/``) goes to ``<log_root>/pretrained/<task>/`` (:func:`pretrained_output_dir`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import os
+import pathlib
+
+from .errors import CliError
+from .tasks import PRETRAINED_CHECKPOINT, get_spec, register_tasks
+
+PRETRAINED_LOG_DIR = "pretrained"
+"""Folder under ``--log_root`` that receives the outputs of commands run on shipped policies."""
+
+
+def add_pretrained_arg(parser: argparse.ArgumentParser) -> None:
+    """``--use_pretrained_checkpoint`` (Isaac Lab's name): load the task's shipped policy instead of a run."""
+    parser.add_argument(
+        "--use_pretrained_checkpoint",
+        action="store_true",
+        help=f"Use the policy shipped with the task (its {PRETRAINED_CHECKPOINT} registration) instead of a run from"
+        " --log_root; needs --task, excludes RUN, --load_run and --checkpoint. Outputs go to"
+        f" <log_root>/{PRETRAINED_LOG_DIR}/<task>/.",
+    )
+
+
+def tasks_with_pretrained() -> list[str]:
+    """The registered task ids that ship a policy (register :data:`PRETRAINED_CHECKPOINT`), sorted."""
+    import gymnasium as gym
+
+    register_tasks()
+    return sorted(task for task, spec in gym.registry.items() if spec.kwargs.get(PRETRAINED_CHECKPOINT))
+
+
+def pretrained_run_dir(args: argparse.Namespace, run_arg: str | None) -> str:
+    """The run folder of the policy the task ``args.task`` ships, for ``--use_pretrained_checkpoint``.
+
+    Args:
+        args: Parsed arguments with ``task``, ``load_run`` and ``checkpoint``.
+        run_arg: The positional run folder or checkpoint file, or None.
+
+    Returns:
+        The absolute path of the shipped run folder.
+
+    Raises:
+        CliError: If ``--task`` is missing, a run is also named (RUN, ``--load_run``, ``--checkpoint``), the task
+            registers no shipped policy (naming the tasks that do), or its folder cannot be found.
+    """
+    named = {"RUN": run_arg, "--load_run": args.load_run, "--checkpoint": args.checkpoint}
+    clashes = [f"{flag} {value}" for flag, value in named.items() if value is not None]
+    if clashes:
+        raise CliError(
+            f"--use_pretrained_checkpoint loads the task's shipped policy, so it cannot be combined with"
+            f" {', '.join(clashes)}: pass one or the other."
+        )
+    if not args.task:
+        raise CliError(f"--use_pretrained_checkpoint needs --task. Tasks that ship a policy: {_shipping()}.")
+    entry = get_spec(args.task).kwargs.get(PRETRAINED_CHECKPOINT)
+    if not entry:
+        raise CliError(
+            f"task '{args.task}' ships no pretrained policy (its registration names no {PRETRAINED_CHECKPOINT})."
+            f" Tasks that ship one: {_shipping()}."
+        )
+    return resolve_package_folder(entry, source=f"the {PRETRAINED_CHECKPOINT} of {args.task}")
+
+
+def resolve_package_folder(entry: str, source: str) -> str:
+    """The folder ``"package.module:relative/folder"`` names inside an installed package, as an absolute path.
+
+    Args:
+        entry: Package (importable module) and folder relative to it, separated by ``:``.
+        source: Where the entry comes from, for the error message.
+
+    Raises:
+        CliError: If the entry is malformed, the package cannot be imported or the folder does not exist.
+    """
+    package, sep, relative = entry.partition(":") if isinstance(entry, str) else ("", "", "")
+    if not sep or not package or not relative or os.path.isabs(relative):
+        raise CliError(f"{source} is {entry!r}: expected 'package.module:relative/folder'.")
+    try:
+        root = importlib.resources.files(package)
+    except (ImportError, TypeError) as error:
+        raise CliError(f"{source} ({entry!r}): cannot find the package '{package}': {error}.") from error
+    folder = root.joinpath(*relative.split("/"))
+    if not isinstance(folder, pathlib.Path) or not folder.is_dir():
+        raise CliError(f"{source} ({entry!r}): the folder '{folder}' does not exist in the installed package.")
+    return str(folder.resolve())
+
+
+def pretrained_output_dir(log_root: str, task: str) -> str:
+    """Where commands run on a task's shipped policy write: ``<log_root>/pretrained/<task>`` (absolute).
+
+    A ``/`` in the task id (gymnasium namespaces, e.g. ``RslSim/Go2-Flat-v0``) becomes ``_``, so each task gets one
+    folder. It lies outside every ``<log_root>/<experiment>`` folder, so it is never taken for a task's newest run.
+    """
+    return os.path.abspath(os.path.join(log_root, PRETRAINED_LOG_DIR, task.replace("/", "_")))
+
+
+def _shipping() -> str:
+    """The tasks that ship a policy, for error messages."""
+    return ", ".join(tasks_with_pretrained()) or "none"
