@@ -79,8 +79,8 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         cfg_entry_point: ``"package.module:ConfigClass"``; used when ``cfg`` is None (one of the two is needed).
         render_mode: None or ``"rgb_array"``.
         seed: Seed of the startup randomization and of the first episodes; None uses ``cfg.seed``.
-        **entry_points: Further ``*_entry_point`` registration kwargs (the task's agent configs), kept in
-            ``entry_points``.
+        **entry_points: Further registration kwargs named ``*_entry_point`` (the task's agent configs, evaluation,
+            ...) or ``rsl_sim_*`` (e.g. ``rsl_sim_pretrained_checkpoint``), kept in ``entry_points``.
 
     Raises:
         ValueError: For a missing or invalid config, ``num_envs`` < 1, an unsupported render mode or an unknown
@@ -98,12 +98,15 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
         seed: int | None = None,
         **entry_points: str,
     ) -> None:
-        # Registration metadata (agent configs named by the gymnasium registration) is accepted and kept
-        unknown = sorted(key for key in entry_points if not key.endswith("_entry_point"))
+        # Registration metadata (agent configs, evaluation, shipped policy named by the gymnasium registration) is
+        # accepted and kept
+        unknown = sorted(
+            key for key in entry_points if not key.endswith("_entry_point") and not key.startswith("rsl_sim_")
+        )
         if unknown:
             raise ValueError(
                 f"VelocityEnv got unknown keyword arguments {unknown}; valid: num_envs, cfg, cfg_entry_point, "
-                "render_mode, seed (and registration entry points named '*_entry_point')."
+                "render_mode, seed (and registration kwargs named '*_entry_point' or 'rsl_sim_*')."
             )
         self.entry_points = dict(entry_points)
         # Config
