@@ -42,7 +42,8 @@ def test_importing_the_tasks_imports_no_isaaclab():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == (
         "isaaclab.envs:ManagerBasedRLEnv ['env_cfg_entry_point', 'rsl_sim_agent_cfg_entry_point',"
-        " 'rsl_sim_evaluation_entry_point', 'rsl_sim_mirror_entry_point', 'rsl_sim_with_symmetry_cfg_entry_point']"
+        " 'rsl_sim_evaluation_entry_point', 'rsl_sim_mirror_entry_point', 'rsl_sim_pretrained_checkpoint',"
+        " 'rsl_sim_with_symmetry_cfg_entry_point']"
     )
     assert out[1] == "[]"
 

@@ -24,6 +24,10 @@ Every registration names the task's agent configs (plain RSL-RL 5.x dicts from
 (:func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`) and ``rsl_sim_video_entry_point``
 (:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`). Every registration names the Go2 mirror
 (``rsl_sim_mirror_entry_point``: :func:`~rsl_sim.tasks.locomotion.velocity.config.go2.mirror.go2_mirror`).
+
+The flat tasks of both backends ship a trained policy (``rsl_sim_pretrained_checkpoint``: the run folder
+``policies/flat`` of this package, trained on ``RslSim/Go2-Flat-v0``; its README gives the training and the
+evaluation), run with ``rsl-sim play|evaluate|export --task <id> --use_pretrained_checkpoint``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ _ISAACLAB_EVALUATION = {
     "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.isaaclab_evaluation:evaluate_isaaclab_task",
 }
 _MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:go2_mirror"}
+_FLAT_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/flat"}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
     "rsl_sim_distillation_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
@@ -63,6 +68,7 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_flat_ppo_with_symmetry_cfg",
         **_EVALUATION,
+        **_FLAT_POLICY,
     },
     "RslSim/Go2-Rough-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughEnvCfg",
@@ -87,6 +93,7 @@ ISAACLAB_TASKS: dict[str, dict[str, str]] = {
         "rsl_sim_agent_cfg_entry_point": f"{_ISAACLAB_PPO}:unitree_go2_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_ISAACLAB_PPO}:unitree_go2_flat_ppo_with_symmetry_cfg",
         **_ISAACLAB_EVALUATION,
+        **_FLAT_POLICY,
     },
     "RslSim-Isaac-Velocity-Rough-Go2-v0": {
         "env_cfg_entry_point": f"{_HERE}.isaaclab.rough_env_cfg:UnitreeGo2RoughEnvCfg",

@@ -1,0 +1,171 @@
+"""Shipped policies: the registered folder, its checkpoint, and ``--use_pretrained_checkpoint`` of play/evaluate/export.
+
+The behavioural check evaluates the shipped Go2 flat policy with a small protocol (16 robots, one seed, 4 s episodes)
+through ``rsl-sim evaluate``: it must track forward commands, which a standing or untrained policy cannot.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import gymnasium
+import pytest
+import torch
+
+import rsl_sim.tasks  # noqa: F401  (registers the ids)
+from rsl_sim.cli import run_command
+from rsl_sim.cli.errors import CliError
+from rsl_sim.cli.pretrained import pretrained_output_dir, resolve_package_folder, tasks_with_pretrained
+from rsl_sim.cli.tasks import PRETRAINED_CHECKPOINT
+from rsl_sim.utils.checkpoint import load_checkpoint
+
+TASK = "RslSim/Go2-Flat-v0"
+ISAACLAB_TASK = "RslSim-Isaac-Velocity-Flat-Go2-v0"
+SMALL_PROTOCOL = ["--num_envs", "16", "--seeds", "0", "--episode_length_s", "4"]
+"""16 robots (2 per command), one seed, 4 s episodes (3 s measured): about 3 s of CPU."""
+
+
+def _shipped_folder(task: str = TASK) -> str:
+    entry = gymnasium.spec(task).kwargs[PRETRAINED_CHECKPOINT]
+    return resolve_package_folder(entry, source=task)
+
+
+def _snapshot(folder: str) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and modification time."""
+    files = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            stat = os.stat(os.path.join(root, name))
+            files[os.path.relpath(os.path.join(root, name), folder)] = (stat.st_size, stat.st_mtime_ns)
+    return files
+
+
+def test_registered_folder_holds_one_weights_only_checkpoint_and_the_run_params():
+    folder = _shipped_folder()
+    assert folder.endswith(os.path.join("go2", "policies", "flat"))
+    assert (
+        gymnasium.spec(TASK).kwargs[PRETRAINED_CHECKPOINT]
+        == "rsl_sim.tasks.locomotion.velocity.config.go2:policies/flat"
+    )
+    assert _shipped_folder(ISAACLAB_TASK) == folder  # the same policy for the Isaac Lab flat task
+    checkpoints = [name for name in os.listdir(folder) if name.endswith(".pt")]
+    assert checkpoints == ["model_624.pt"]
+    path = os.path.join(folder, checkpoints[0])
+    assert os.path.getsize(path) < 2 * 1024 * 1024
+    data = load_checkpoint(path)  # weights_only=True
+    assert set(data) == {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"}
+    assert data["iter"] == 624
+    assert data["actor_state_dict"]["mlp.0.weight"].shape == (128, 48)  # policy group [48]
+    assert data["critic_state_dict"]["mlp.0.weight"].shape == (128, 62)  # critic group [62]
+    assert all(torch.isfinite(value).all() for value in data["actor_state_dict"].values())
+    for name in ("agent.yaml", "env.yaml", "cli.yaml"):
+        assert os.path.isfile(os.path.join(folder, "params", name))
+    assert os.path.isfile(os.path.join(folder, "README.md"))
+    assert TASK in tasks_with_pretrained() and "RslSim/Go2-Rough-v0" not in tasks_with_pretrained()
+
+
+def test_evaluate_shows_the_shipped_policy_walks_and_writes_outside_the_package(tmp_path):
+    folder = _shipped_folder()
+    before = _snapshot(folder)
+    argv = ["evaluate", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path), *SMALL_PROTOCOL]
+    results = run_command(argv)
+
+    # It walks: forward commands tracked well within their speed (a standing robot's error equals the speed), no falls
+    by_command = {tuple(row["command"]): row for row in results["commands"]}
+    for speed in (0.5, 1.0):
+        row = by_command[(speed, 0.0, 0.0)]
+        assert row["lin_vel_error"] < 0.3, row
+        assert row["no_fall_rate"] == 1.0, row
+    assert results["overall"]["lin_vel_error"] < 0.25
+    assert results["overall"]["no_fall_rate"] >= 0.9
+    assert results["checkpoint"] == os.path.join(folder, "model_624.pt")
+
+    # Written to <log_root>/pretrained/<task>/evaluation.json; the package folder is untouched
+    out = os.path.join(pretrained_output_dir(str(tmp_path), TASK), "evaluation.json")
+    assert out == str(tmp_path / "pretrained" / "RslSim_Go2-Flat-v0" / "evaluation.json")
+    assert os.path.isfile(out)
+    assert _snapshot(folder) == before
+
+
+def test_the_walking_check_fails_for_a_standing_policy(tmp_path):
+    # The shipped run folder with the actor's output layer zeroed: actions 0, the robot stands in its default pose
+    standing = tmp_path / "standing"
+    shutil.copytree(_shipped_folder(), standing)
+    data = load_checkpoint(standing / "model_624.pt")
+    for name in ("mlp.6.weight", "mlp.6.bias"):
+        data["actor_state_dict"][name].zero_()
+    torch.save(data, standing / "model_624.pt")
+    results = run_command(["evaluate", str(standing), *SMALL_PROTOCOL])
+    by_command = {tuple(row["command"]): row for row in results["commands"]}
+    for speed in (0.5, 1.0):
+        assert by_command[(speed, 0.0, 0.0)]["lin_vel_error"] > 0.8 * speed  # about the commanded speed
+
+
+def test_export_and_play_write_outside_the_package(tmp_path):
+    pytest.importorskip("onnx")
+    folder = _shipped_folder()
+    before = _snapshot(folder)
+    out_dir = pretrained_output_dir(str(tmp_path), TASK)
+    exported = run_command(["export", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path)])
+    assert exported["jit"] == os.path.join(out_dir, "exported", "policy.pt") and os.path.isfile(exported["jit"])
+    assert exported["max_abs_diff"] < 1e-4  # checked with onnxruntime and torch.jit
+    stats = run_command(
+        ["play", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path)]
+        + ["--num_envs", "2", "--num_steps", "20", "--video", "--video_length", "10"]
+    )
+    assert stats["video"] == os.path.join(out_dir, "videos", "play", "model_624.mp4") and os.path.isfile(stats["video"])
+    assert stats["exported"]["onnx"] == os.path.join(out_dir, "exported", "policy.onnx")
+    assert _snapshot(folder) == before
+
+
+def test_list_marks_the_tasks_with_a_shipped_policy():
+    rows = {row["task"]: row for row in run_command(["list", "Go2"])}
+    assert rows[TASK]["pretrained"] == "rsl_sim.tasks.locomotion.velocity.config.go2:policies/flat"
+    assert rows["RslSim/Go2-Rough-v0"]["pretrained"] is None
+
+
+@pytest.mark.parametrize("command", ["evaluate", "play", "export"])
+def test_task_without_a_shipped_policy_is_refused_naming_the_ones_that_have_one(command, tmp_path):
+    with pytest.raises(CliError) as info:
+        run_command(
+            [command, "--task", "RslSim/Go2-Rough-v0", "--use_pretrained_checkpoint", "--log_root", str(tmp_path)]
+        )
+    message = str(info.value)
+    assert "RslSim/Go2-Rough-v0" in message and PRETRAINED_CHECKPOINT in message and TASK in message
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["some/run"], ["--load_run", "2026-01-01_00-00-00"], ["--checkpoint", "model_10.pt"]],
+    ids=["RUN", "load_run", "checkpoint"],
+)
+def test_a_run_together_with_the_shipped_policy_is_refused(extra, tmp_path):
+    with pytest.raises(CliError, match="--use_pretrained_checkpoint .* cannot be combined with"):
+        run_command(["evaluate", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path), *extra])
+
+
+def test_the_shipped_policy_needs_a_task(tmp_path):
+    with pytest.raises(CliError, match=f"needs --task.*{TASK}"):
+        run_command(["play", "--use_pretrained_checkpoint", "--log_root", str(tmp_path)])
+
+
+def test_malformed_or_missing_folders_are_clear_errors():
+    with pytest.raises(CliError, match="expected 'package.module:relative/folder'"):
+        resolve_package_folder("rsl_sim.tasks", source="test")
+    with pytest.raises(CliError, match="cannot find the package 'rsl_sim.no_such_package'"):
+        resolve_package_folder("rsl_sim.no_such_package:policies/flat", source="test")
+    with pytest.raises(CliError, match="does not exist in the installed package"):
+        resolve_package_folder("rsl_sim.tasks.locomotion.velocity.config.go2:policies/no_such_policy", source="test")
+
+
+def test_the_cpu_env_keeps_the_registration_kwarg_and_still_refuses_unknown_keywords():
+    from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+
+    env = gymnasium.make_vec(TASK, num_envs=1)
+    try:
+        assert env.unwrapped.entry_points[PRETRAINED_CHECKPOINT] == gymnasium.spec(TASK).kwargs[PRETRAINED_CHECKPOINT]
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match=r"unknown keyword arguments \['sed'\]"):
+        VelocityEnv(num_envs=1, cfg_entry_point=gymnasium.spec(TASK).kwargs["cfg_entry_point"], sed=1)
