@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 
 import gymnasium
@@ -41,6 +40,7 @@ from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import (
     UnitreeGo2RoughEnvCfg,
 )
 from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
+from rsl_sim.utils.machine import machine_line
 
 # Task name -> (config class, default robot counts)
 TASKS = {
@@ -57,18 +57,6 @@ def _depth_64(cfg: UnitreeGo2RoughDepthEnvCfg) -> UnitreeGo2RoughDepthEnvCfg:
     """The depth task with a 64 x 64 camera (same field of view and update period)."""
     cfg.scene.depth_camera.width = cfg.scene.depth_camera.height = 64
     return cfg
-
-
-def _cpu_model() -> str:
-    """The CPU model name (Linux), or the platform's processor string."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def time_env(task: str, num_envs: int, steps: int, threads: int, repeats: int) -> tuple[float, float]:
@@ -152,7 +140,7 @@ def main() -> None:
     parser.add_argument("--ant-envs", type=int, nargs="*", default=[16, 64])
     args = parser.parse_args()
 
-    print(f"CPU: {_cpu_model()} x {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
+    print(f"machine (before): {machine_line()}")
     print(
         f"{'task':>13} | {'robots':>7} | {'env steps/s':>12} | {'physics (env-step eq.)/s':>24} | {'env / physics':>13}"
     )

@@ -26,11 +26,12 @@ import argparse
 import contextlib
 import io
 import os
-import platform
 import time
 
 import torch
 from tensordict import TensorDict
+
+from rsl_sim.utils.machine import cpu_info, vector_extensions
 
 NUM_ACTIONS, POLICY_DIM, CRITIC_DIM = 12, 48, 235
 
@@ -109,16 +110,8 @@ def machine_summary() -> str:
     The GEMM is one ``[3072, 512] x [512, 256]`` product (the size of the update's widest layers) on one thread, best
     of 20, timed with the thread's CPU time (so a loaded machine does not lower it much).
     """
-    model, flags = platform.processor() or platform.machine(), set()
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-                break
-    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    model, flags = cpu_info()
+    vector = vector_extensions(flags)
     from rsl_sim.modules.linear import onednn_linear_available
 
     a, b = torch.randn(3072, 512), torch.randn(256, 512)

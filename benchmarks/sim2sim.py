@@ -1,0 +1,132 @@
+"""Sim to sim: one velocity policy evaluated on the CPU MuJoCo task and on the Isaac Lab task, side by side.
+
+Both evaluations are ``rsl-sim evaluate`` with the same protocol (the velocity evaluation: eight fixed commands, robots
+in blocks per command, one episode per robot and seed, tracking errors in the base frame after the warm-up, share of
+episodes without a fall), each in its own process, on the same checkpoint and the same agent config. The Go2 tasks of
+both backends share observation groups, joint order and action scaling, so a checkpoint trained on either runs on the
+other. The script prints one markdown table with both backends' columns and the machine it ran on, and writes both
+``evaluation.json`` files and the table to ``--out_dir``.
+
+Run it in the Isaac Lab venv (it holds MuJoCo and rsl_sim too), after ``source scripts/isaaclab_env.sh``::
+
+    python benchmarks/sim2sim.py POLICY                      # a run folder or a checkpoint file
+    python benchmarks/sim2sim.py POLICY --num_envs 64 --seeds 0 --episode_length_s 10 --out_dir sim2sim/go2_flat
+    python benchmarks/sim2sim.py --compare mujoco.json isaaclab.json   # only the table, from two evaluation files
+
+See docs/sim2sim.md for the measured tables and what differs between the backends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from rsl_sim.utils.machine import machine_line
+
+BACKENDS = {"MuJoCo": "RslSim/Go2-Flat-v0", "Isaac Lab": "RslSim-Isaac-Velocity-Flat-Go2-v0"}
+"""Backend name -> task id of the Go2 flat velocity task on that backend."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="One velocity policy on the MuJoCo and the Isaac Lab task.")
+    parser.add_argument("policy", nargs="?", help="Run folder or checkpoint file.")
+    parser.add_argument("--mujoco_task", default=BACKENDS["MuJoCo"], help="Task id on CPU MuJoCo.")
+    parser.add_argument("--isaaclab_task", default=BACKENDS["Isaac Lab"], help="Task id on Isaac Lab.")
+    parser.add_argument("--num_envs", type=int, default=64, help="Robots per seed (8 per command).")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="Evaluation seeds.")
+    parser.add_argument("--episode_length_s", type=float, default=10.0, help="Episode length [s].")
+    parser.add_argument("--out_dir", default="sim2sim", help="Folder of the two evaluation files and the table.")
+    parser.add_argument("--compare", nargs=2, metavar=("MUJOCO_JSON", "ISAACLAB_JSON"), help="Only print the table.")
+    args = parser.parse_args(argv)
+    if args.compare is None and args.policy is None:
+        parser.error("give a POLICY (run folder or checkpoint) or --compare MUJOCO_JSON ISAACLAB_JSON.")
+    return args
+
+
+def evaluate(policy: str, task: str, args: argparse.Namespace, out: str) -> dict[str, Any]:
+    """Run ``rsl-sim evaluate`` on ``task`` in a fresh process of this interpreter; return its results.
+
+    Raises:
+        RuntimeError: If the evaluation fails (its output is shown above).
+    """
+    command = [sys.executable, "-m", "rsl_sim.cli", "evaluate", policy, "--task", task, "--headless"]
+    command += ["--num_envs", str(args.num_envs), "--seeds", *map(str, args.seeds)]
+    command += ["--episode_length_s", str(args.episode_length_s), "--out", out]
+    print("[sim2sim] " + " ".join(command), flush=True)
+    if subprocess.run(command, check=False).returncode != 0:
+        raise RuntimeError(f"the evaluation on {task} failed (see its output above).")
+    with open(out, encoding="utf-8") as file:
+        return json.load(file)
+
+
+def side_by_side(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown table: per command (and overall) each backend's linear and yaw-rate error and no-fall share.
+
+    Raises:
+        ValueError: If the evaluations used different commands.
+    """
+    names = list(results)
+    commands = [tuple(row["command"]) for row in results[names[0]]["commands"]]
+    for name in names[1:]:
+        if [tuple(row["command"]) for row in results[name]["commands"]] != commands:
+            raise ValueError(f"the evaluations of {names[0]} and {name} used different commands.")
+    header = ["command (vx, vy, wz)"]
+    for metric in ("lin. vel. error [m/s]", "yaw rate error [rad/s]", "no fall"):
+        header += [f"{metric} {name}" for name in names]
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    labels = ["({:+.2f}, {:+.2f}, {:+.2f})".format(*command) for command in commands] + ["overall (mean)"]
+    for index, label in enumerate(labels):
+        rows = [
+            results[name]["commands"][index] if index < len(commands) else results[name]["overall"] for name in names
+        ]
+        cells = [label]
+        cells += [_number(row["lin_vel_error"]) for row in rows]
+        cells += [_number(row["yaw_rate_error"]) for row in rows]
+        cells += [f"{100 * row['no_fall_rate']:.1f} %" for row in rows]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _number(value: float | None) -> str:
+    """Three decimals, or a dash for a command where no robot was measured (all fell during the warm-up)."""
+    return "-" if value is None else f"{value:.3f}"
+
+
+def main(argv: list[str] | None = None) -> str:
+    args = parse_args(argv)
+    if args.compare is not None:
+        results = {}
+        for name, path in zip(BACKENDS, args.compare):
+            with open(path, encoding="utf-8") as file:
+                results[name] = json.load(file)
+        table = side_by_side(results)
+        print(table)
+        return table
+
+    # The Isaac Lab task needs the offline assets and the kept warp kernels of scripts/isaaclab_env.sh
+    if "ISAACSIM_ASSET_ROOT" not in os.environ:
+        raise SystemExit("source scripts/isaaclab_env.sh first (the Isaac Lab task loads its assets from there).")
+    os.makedirs(args.out_dir, exist_ok=True)
+    print(f"[sim2sim] machine: {machine_line()}", flush=True)
+    tasks = {"MuJoCo": args.mujoco_task, "Isaac Lab": args.isaaclab_task}
+    results = {
+        name: evaluate(args.policy, task, args, os.path.join(args.out_dir, f"{name.lower().replace(' ', '')}.json"))
+        for name, task in tasks.items()
+    }
+    caption = (
+        f"{os.path.abspath(args.policy)}: {args.num_envs} robots x seeds {args.seeds}, "
+        f"{args.episode_length_s:g} s episodes; machine after: {machine_line()}"
+    )
+    table = caption + "\n\n" + side_by_side(results)
+    with open(os.path.join(args.out_dir, "sim2sim.md"), "w", encoding="utf-8") as file:
+        file.write(table)
+    print(table)
+    return table
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
