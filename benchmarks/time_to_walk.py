@@ -19,8 +19,9 @@ Usage::
 
     python benchmarks/time_to_walk.py                       # stops at the first walking evaluation
     python benchmarks/time_to_walk.py --eval_interval 20 --max_iterations 600 --continue_after_walking
+    python benchmarks/time_to_walk.py --resume logs/unitree_go2_flat/<run>/model_549.pt --seed 1   # a stopped run
     python benchmarks/time_to_walk.py --agent_override algorithm.learning_rate=5e-4 num_steps_per_env=32
-    python benchmarks/time_to_walk.py --task RslSim/G1-Flat-v0   # the G1 humanoid
+    python benchmarks/time_to_walk.py --task RslSim/G1-Flat-v0 --max_minutes 120   # the G1 humanoid, goal's budget
 
 Timings on a shared machine vary with its load; run one benchmark at a time.
 """
@@ -59,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num_envs", type=int, default=None, help="Training robots (default: the env cfg's).")
     parser.add_argument("--max_iterations", type=int, default=None, help="Iteration budget (default: the agent cfg's).")
     parser.add_argument("--seed", type=int, default=42, help="Seed of the training run (the agent cfg's default).")
+    parser.add_argument(
+        "--max_minutes", type=float, default=None, help="Training-time budget [min]: stop at the first eval past it."
+    )
     parser.add_argument("--eval_interval", type=int, default=25, help="Iterations between two evaluations.")
     parser.add_argument("--eval_num_envs", type=int, default=None, help="Robots per eval seed (8 per command).")
     parser.add_argument("--eval_seeds", type=int, nargs="+", default=[0], help="Seeds of each evaluation.")
@@ -70,6 +74,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--torch_threads", type=int, default=None, help="torch threads of the learner (default: as rsl-sim train)."
+    )
+    parser.add_argument(
+        "--resume",
+        default=None,
+        metavar="CHECKPOINT",
+        help="Continue a stopped run of this script from one of its checkpoints (model_<it>.pt, bit-exact resume).",
     )
     parser.add_argument("--log_root", default="logs", help="Folder of the run folders.")
     parser.add_argument("--run_name", default="time_to_walk", help="Suffix of the run folder.")
@@ -140,6 +150,47 @@ def evaluation_protocol(task: str) -> tuple[tuple[tuple[float, float, float], ..
     return tuple(tuple(c) for c in module.DEFAULT_COMMANDS), module.MAX_LIN_VEL_ERROR, module.MIN_NO_FALL_RATE
 
 
+def resume_run(runner: Any, checkpoint: str, summary: dict[str, Any]) -> tuple[int, float, float]:
+    """Load a checkpoint of a stopped run of this script and take over its evaluations up to that iteration.
+
+    The checkpoint's resume state (RNG, env and episode state) makes the continued run the run that was stopped.
+
+    Returns:
+        ``(done_iterations, train_time_s, wall_time_s)`` at the checkpoint.
+
+    Raises:
+        ValueError: If the run folder has no ``time_to_walk.json`` or it has no evaluation at the checkpoint's
+            iteration (resume from a checkpoint written right before an evaluation: ``model_<k * eval_interval - 1>``).
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "time_to_walk.json")
+    if not os.path.isfile(path):
+        raise ValueError(f"--resume {checkpoint}: no {path}; only runs of this script can be resumed.")
+    with open(path, encoding="utf-8") as file:
+        previous = json.load(file)
+    for key in ("task", "num_envs"):
+        if previous[key] != summary[key]:
+            raise ValueError(f"--resume {checkpoint}: the run had {key} {previous[key]!r}, this one {summary[key]!r}.")
+    if previous["agent_cfg"] != json.loads(json.dumps(summary["agent_cfg"])):
+        raise ValueError(f"--resume {checkpoint}: the run's agent cfg or seed differs from this one's; pass the same.")
+    runner.load(checkpoint)
+    done = runner.current_learning_iteration + 1
+    records = [record for record in previous["evaluations"] if record["iteration"] <= done]
+    if not records or records[-1]["iteration"] != done:
+        known = [record["iteration"] - 1 for record in previous["evaluations"]]
+        raise ValueError(f"--resume {checkpoint}: no evaluation after iteration {done - 1}; use one of model_{known}.")
+    summary["evaluations"] = records
+    summary["time_to_walk"] = next(
+        (
+            {key: record[key] for key in ("iteration", "samples", "train_time_s", "wall_time_s", "load_average")}
+            for record in records
+            if record["walking"]
+        ),
+        None,
+    )
+    summary["resumed_from"] = os.path.abspath(checkpoint)
+    return done, records[-1]["train_time_s"], records[-1]["wall_time_s"]
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     commands, max_lin_vel_error, min_no_fall_rate = evaluation_protocol(args.task)
@@ -158,13 +209,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     agent_cfg["seed"] = args.seed
     agent_cfg["device"] = "cpu"
     max_iterations = args.max_iterations or agent_cfg["max_iterations"]
-    run_dir = os.path.abspath(
-        os.path.join(
-            args.log_root,
-            agent_cfg["experiment_name"],
-            f"{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}_{args.run_name}",
+    if args.resume is None:
+        run_dir = os.path.abspath(
+            os.path.join(
+                args.log_root,
+                agent_cfg["experiment_name"],
+                f"{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}_{args.run_name}",
+            )
         )
-    )
+    else:
+        run_dir = os.path.dirname(os.path.abspath(args.resume))
 
     # Training env (the env cfg's robot count unless given), runner and the evaluation env (built once)
     spec = gymnasium.spec(args.task)
@@ -193,13 +247,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "evaluations": [],
         "time_to_walk": None,
     }
-    train_time = 0.0
-    wall_start = time.perf_counter()
+    train_time = wall_before = 0.0
     done_iterations = 0
+    if args.resume is not None:
+        done_iterations, train_time, wall_before = resume_run(runner, args.resume, summary)
+        print(f"[time_to_walk] resumed after {done_iterations} iterations ({train_time / 60:.2f} min of training)")
+    wall_start = time.perf_counter() - wall_before
     while done_iterations < max_iterations:
         chunk = min(args.eval_interval, max_iterations - done_iterations)
         start = time.perf_counter()
-        runner.learn(chunk, init_at_random_ep_len=done_iterations == 0 and agent_cfg.get("init_at_random_ep_len"))
+        runner.learn(chunk, init_at_random_ep_len=done_iterations == 0 and bool(agent_cfg.get("init_at_random_ep_len")))
         train_time += time.perf_counter() - start
         done_iterations += chunk  # the runner saved model_<last iteration>.pt
 
@@ -248,6 +305,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 break
         with open(os.path.join(run_dir, "time_to_walk.json"), "w", encoding="utf-8") as file:
             json.dump(summary, file, indent=2)
+        if args.max_minutes is not None and train_time >= 60 * args.max_minutes:
+            print(f"[time_to_walk] training budget of {args.max_minutes:g} min spent")
+            break
 
     # Summary
     summary["load_average_start"] = load_start[0]
