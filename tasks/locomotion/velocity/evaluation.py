@@ -381,13 +381,47 @@ def _run_episodes(
     device: str,
 ) -> dict[str, np.ndarray]:
     """One episode per robot from a reset with ``seed``; per-robot error sums, sample counts and no-fall flags."""
-    num_envs = env.num_envs
     obs, _ = wrapped.reset(seed=seed)
+    return measure_episodes(wrapped, env, policy, obs, pinned, num_steps, warmup_steps, device)
+
+
+def measure_episodes(
+    wrapped: Any,
+    env: VelocityEnv,
+    policy: PolicyFn,
+    obs: Any,
+    pinned: np.ndarray,
+    num_steps: int,
+    warmup_steps: int,
+    device: str,
+    leaves: Callable[[], np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run the policy from freshly reset robots and measure each robot's first episode (see the module docstring).
+
+    Args:
+        wrapped: The :class:`~rsl_sim.wrappers.gymnasium.GymnasiumVecEnvWrapper` around ``env``.
+        env: The env, just reset (every robot at the start of an episode).
+        policy: The policy (see :func:`evaluate_velocity_policy`).
+        obs: The observations of that reset (TensorDict ``[num_envs]``).
+        pinned: The robots' commands ``[num_envs, 3]`` (``v_x`` [m/s], ``v_y`` [m/s], ``omega_z`` [rad/s]).
+        num_steps: Env steps of the episode.
+        warmup_steps: Unmeasured steps after the reset.
+        device: Device of the observations given to the policy.
+        leaves: Optional ``() -> [num_envs] bool``, called after each step: robots for which it is True stop being
+            measured from then on without counting as a fall (e.g. a robot that left its sub-terrain).
+
+    Returns:
+        Per-robot arrays ``[num_envs]``: ``lin_sum`` / ``yaw_sum`` (summed absolute errors [m/s] / [rad/s] over the
+        measured steps), ``samples`` (measured steps), ``no_fall`` (0 or 1) and ``left`` (1 where ``leaves`` ended
+        the measurement). The loop stops early once no robot is measured any more.
+    """
+    num_envs = env.num_envs
     obs = obs.to(device)
     if callable(getattr(policy, "reset", None)):
         policy.reset(torch.ones(num_envs, dtype=torch.bool, device=device))
     up = np.ones(num_envs, dtype=bool)
     fell = np.zeros(num_envs, dtype=bool)
+    left = np.zeros(num_envs, dtype=bool)
     lin_sum = np.zeros(num_envs)
     yaw_sum = np.zeros(num_envs)
     samples = np.zeros(num_envs, dtype=np.int64)
@@ -407,12 +441,24 @@ def _run_episodes(
             yaw_sum += np.where(measured, yaw_error, 0.0)
             samples += measured
 
-            # A robot's evaluation ends with its first episode
+            # A robot's evaluation ends with its first episode (or when it leaves the measured region)
             fell |= up & terminated
             up &= ~done
+            if leaves is not None:
+                out = up & np.asarray(leaves(), dtype=bool)
+                left |= out
+                up &= ~out
             if callable(getattr(policy, "reset", None)):
                 policy.reset(dones.to(device))
-    return {"lin_sum": lin_sum, "yaw_sum": yaw_sum, "samples": samples, "no_fall": (~fell).astype(np.int64)}
+            if not up.any():
+                break
+    return {
+        "lin_sum": lin_sum,
+        "yaw_sum": yaw_sum,
+        "samples": samples,
+        "no_fall": (~fell).astype(np.int64),
+        "left": left.astype(np.int64),
+    }
 
 
 def _check_commands(commands: Sequence[Sequence[float]]) -> np.ndarray:
