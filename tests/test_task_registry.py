@@ -13,11 +13,17 @@ import rsl_sim.tasks  # noqa: F401  (registers the ids)
 from rsl_sim.cli.errors import CliError
 from rsl_sim.cli.evaluate import evaluation_function
 from rsl_sim.cli.tasks import EVALUATION_ENTRY_POINT, VIDEO_ENTRY_POINT, task_function
+from rsl_sim.tasks.locomotion.velocity import rough_evaluation
 from rsl_sim.tasks.locomotion.velocity.evaluation import evaluate_task
 from rsl_sim.tasks.locomotion.velocity.video import record_velocity_video
 
 ROOT = Path(__file__).resolve().parents[1]
 MUJOCO_IDS = ["RslSim/Go2-Flat-v0", "RslSim/Go2-Rough-v0", "RslSim/Go2-Rough-Depth-v0"]
+EVALUATIONS = {  # the rough tasks are evaluated per terrain type and level
+    "RslSim/Go2-Flat-v0": evaluate_task,
+    "RslSim/Go2-Rough-v0": rough_evaluation.evaluate_task,
+    "RslSim/Go2-Rough-Depth-v0": rough_evaluation.evaluate_task,
+}
 
 
 def _probe_evaluation(make_env, make_policy, **kwargs):
@@ -26,7 +32,7 @@ def _probe_evaluation(make_env, make_policy, **kwargs):
 
 @pytest.mark.parametrize("task", MUJOCO_IDS)
 def test_velocity_tasks_register_their_evaluation_and_video(task):
-    assert task_function(task, EVALUATION_ENTRY_POINT, "evaluate") is evaluate_task
+    assert task_function(task, EVALUATION_ENTRY_POINT, "evaluate") is EVALUATIONS[task]
     assert task_function(task, VIDEO_ENTRY_POINT, "--video_command") is record_velocity_video
 
 

@@ -2,7 +2,9 @@
 
 Rows: one per command ``(v_x, v_y, omega_z)`` and the overall mean; columns: linear-velocity tracking error [m/s],
 yaw-rate error [rad/s], share of episodes without a fall, number of episodes (the columns of
-:func:`rsl_sim.tasks.locomotion.velocity.evaluation.format_table`).
+:func:`rsl_sim.tasks.locomotion.velocity.evaluation.format_table`). An evaluation may add further tables as text
+cells (``"tables"``: a list of ``{"title", "header", "rows"}``, e.g. the rough-terrain evaluation's per terrain type
+and level); the markdown shows them below the main table, the PNG shows the main table only.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def to_markdown(results: dict[str, Any], title: str | None = None) -> str:
     lines.append("| --- | " + " | ".join("---:" for _ in HEADER[1:]) + " |")
     for row in table_rows(results):
         lines.append("| " + " | ".join(row) + " |")
+    # Further tables an evaluation adds as text cells (e.g. the rough-terrain evaluation's per-type tables)
+    for extra in results.get("tables", []):
+        lines += ["", f"**{extra['title']}**", "", "| " + " | ".join(extra["header"]) + " |"]
+        lines.append("| --- | " + " | ".join("---:" for _ in extra["header"][1:]) + " |")
+        lines += ["| " + " | ".join(row) + " |" for row in extra["rows"]]
     return "\n".join(lines) + "\n"
 
 

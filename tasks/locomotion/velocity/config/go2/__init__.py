@@ -21,7 +21,9 @@ Every registration names the task's agent configs (plain RSL-RL 5.x dicts from
 ``rsl_sim_with_symmetry_cfg_entry_point`` (PPO with the Go2 mirror), ``rsl_sim_distillation_cfg_entry_point`` and
 ``rsl_sim_distillation_recurrent_cfg_entry_point`` (depth students). The CPU MuJoCo registrations also name what
 ``rsl-sim evaluate`` / ``play`` run for them: ``rsl_sim_evaluation_entry_point``
-(:func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`) and ``rsl_sim_video_entry_point``
+(:func:`~rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`; the rough tasks:
+:func:`~rsl_sim.tasks.locomotion.velocity.rough_evaluation.evaluate_task`, per terrain type and level) and
+``rsl_sim_video_entry_point``
 (:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`). Every registration names the Go2 mirror
 (``rsl_sim_mirror_entry_point``: :func:`~rsl_sim.tasks.locomotion.velocity.config.go2.mirror.go2_mirror`).
 
@@ -40,6 +42,10 @@ _ISAACLAB_PPO = f"{_HERE}.agents.isaaclab_rsl_rl_ppo_cfg"
 _DISTILLATION = f"{_HERE}.agents.rsl_rl_distillation_cfg"
 _EVALUATION = {
     "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.evaluation:evaluate_task",
+    "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
+}
+_ROUGH_EVALUATION = {
+    "rsl_sim_evaluation_entry_point": "rsl_sim.tasks.locomotion.velocity.rough_evaluation:evaluate_task",
     "rsl_sim_video_entry_point": "rsl_sim.tasks.locomotion.velocity.video:record_velocity_video",
 }
 _ISAACLAB_EVALUATION = {
@@ -75,13 +81,13 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         **_MIRROR,
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_with_symmetry_cfg",
-        **_EVALUATION,
+        **_ROUGH_EVALUATION,
     },
     "RslSim/Go2-Rough-Depth-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughDepthEnvCfg",
         **_MIRROR,
         **_DEPTH_AGENTS,
-        **_EVALUATION,
+        **_ROUGH_EVALUATION,
     },
 }
 """Registration kwargs of the CPU MuJoCo tasks (module paths as strings: nothing is imported here)."""
