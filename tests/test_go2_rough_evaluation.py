@@ -234,3 +234,19 @@ def test_task_id_builds_the_fixed_terrain_of_the_registered_task(monkeypatch):
     assert results["num_levels"] == 10 and results["robots_per_cell"] == 1
     assert [len(kind["levels"]) for kind in results["terrain_types"]] == [10] * 5
     assert results["task"] == "RslSim/Go2-Rough-v0"
+
+
+def test_cli_evaluates_a_rough_run_per_terrain_type(tmp_path):
+    from rsl_sim.cli import run_command
+
+    # a one-iteration run on a 3-level terrain (an env override the evaluation applies again)
+    run = run_command(
+        ["train", "--task", "RslSim/Go2-Rough-v0", "--num_envs", "2", "--max_iterations", "1"]
+        + ["--log_root", str(tmp_path), "agent.num_steps_per_env=4", "env.scene.terrain.terrain_generator.num_rows=3"]
+    )
+    results = run_command(["evaluate", run, "--num_envs", "15", "--seeds", "0", "--episode_length_s", "1.5"])
+    saved = json.loads((tmp_path / run / "evaluation.json").read_text())
+    assert saved["num_levels"] == 3 and saved["robots_per_cell"] == 1 and saved["overall"] == results["overall"]
+    assert [kind["name"] for kind in saved["terrain_types"]] == list(TERRAIN_TYPES)
+    assert len(saved["commands"]) == 1 and saved["commands"][0]["command"] == [0.5, 0.0, 0.0]
+    assert "**Per level" in to_markdown(saved)
