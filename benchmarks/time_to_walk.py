@@ -150,19 +150,23 @@ def evaluation_protocol(task: str) -> tuple[tuple[tuple[float, float, float], ..
     return tuple(tuple(c) for c in module.DEFAULT_COMMANDS), module.MAX_LIN_VEL_ERROR, module.MIN_NO_FALL_RATE
 
 
-def resume_run(runner: Any, checkpoint: str, summary: dict[str, Any]) -> tuple[int, float, float]:
+def resume_run(
+    runner: Any, checkpoint: str, summary: dict[str, Any], name: str = "time_to_walk", reached: str = "walking"
+) -> tuple[int, float, float]:
     """Load a checkpoint of a stopped run of this script and take over its evaluations up to that iteration.
 
     The checkpoint's resume state (RNG, env and episode state) makes the continued run the run that was stopped.
+    ``name`` is the benchmark (its summary ``<name>.json`` and result ``summary[name]``) and ``reached`` the key of
+    an evaluation record that says the goal was met (``benchmarks/time_to_climb.py``: ``time_to_climb``, ``climbing``).
 
     Returns:
         ``(done_iterations, train_time_s, wall_time_s)`` at the checkpoint.
 
     Raises:
-        ValueError: If the run folder has no ``time_to_walk.json`` or it has no evaluation at the checkpoint's
+        ValueError: If the run folder has no ``<name>.json`` or it has no evaluation at the checkpoint's
             iteration (resume from a checkpoint written right before an evaluation: ``model_<k * eval_interval - 1>``).
     """
-    path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "time_to_walk.json")
+    path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), f"{name}.json")
     if not os.path.isfile(path):
         raise ValueError(f"--resume {checkpoint}: no {path}; only runs of this script can be resumed.")
     with open(path, encoding="utf-8") as file:
@@ -179,11 +183,11 @@ def resume_run(runner: Any, checkpoint: str, summary: dict[str, Any]) -> tuple[i
         known = [record["iteration"] - 1 for record in previous["evaluations"]]
         raise ValueError(f"--resume {checkpoint}: no evaluation after iteration {done - 1}; use one of model_{known}.")
     summary["evaluations"] = records
-    summary["time_to_walk"] = next(
+    summary[name] = next(
         (
             {key: record[key] for key in ("iteration", "samples", "train_time_s", "wall_time_s", "load_average")}
             for record in records
-            if record["walking"]
+            if record[reached]
         ),
         None,
     )
