@@ -8,7 +8,9 @@ Examples::
 
 Runs the evaluation function the task registers as ``rsl_sim_evaluation_entry_point`` (rsl_sim's velocity tasks:
 :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_task`, per command: linear-velocity and yaw-rate tracking
-errors, share of episodes without a fall), prints the table and writes ``evaluation.json`` into the run folder
+errors, share of episodes without a fall; the rough tasks:
+:func:`rsl_sim.tasks.locomotion.velocity.rough_evaluation.evaluate_task`, the same per terrain type and level, with the
+highest level passed and a score), prints the tables and writes ``evaluation.json`` into the run folder
 (``--out`` elsewhere; for ``--use_pretrained_checkpoint``: ``<log_root>/pretrained/<task>/evaluation.json``, never the
 package); ``rsl-sim plot`` draws it. Tasks that register no evaluation function are refused. Isaac Lab
 velocity tasks (``RslSim-Isaac-Velocity-*-Go2-v0``) register

@@ -178,10 +178,10 @@ def evaluate_rough_policy(
         # One episode per robot and seed, on its cell, with the curriculum frozen and the command pinned
         pinned = np.repeat(command_array[None, :], num_envs, axis=0)
         half_size = np.asarray(velocity_env.terrain_generator.cfg["size"], dtype=np.float64) / 2
-        wrapped = GymnasiumVecEnvWrapper(velocity_env, device=device, clip_actions=clip_actions)
         command_term = velocity_env.command_manager["base_velocity"]
         episodes = []
         with frozen_curriculum(velocity_env):
+            wrapped = GymnasiumVecEnvWrapper(velocity_env, device=device, clip_actions=clip_actions)  # resets the env
             command_term.set_fixed_command(pinned)
             try:
                 for seed in seeds:
