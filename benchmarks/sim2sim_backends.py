@@ -23,9 +23,13 @@ Usage (from the repository root; the MuJoCo part runs in ``.venv``, the Isaac La
     .venv/bin/python benchmarks/sim2sim_backends.py --backend mujoco --out /tmp/sim2sim_mujoco.json
     source scripts/isaaclab_env.sh
     .venv-isaaclab/bin/python benchmarks/sim2sim_backends.py --backend isaaclab --out /tmp/sim2sim_isaaclab.json
-    python benchmarks/sim2sim_backends.py --compare /tmp/sim2sim_mujoco.json /tmp/sim2sim_isaaclab.json
-    # or all three in one go (each backend in its own interpreter):
-    python benchmarks/sim2sim_backends.py --backend both --out /tmp/sim2sim.json [--policy_run /tmp/go2walk]
+    .venv/bin/python benchmarks/sim2sim_backends.py --compare /tmp/sim2sim_mujoco.json /tmp/sim2sim_isaaclab.json
+    # or all three in one go (each backend in its own interpreter, output of each in <out>_<backend>.log):
+    .venv/bin/python benchmarks/sim2sim_backends.py --backend both --out /tmp/sim2sim.json [--policy_run /tmp/go2walk]
+
+Options: ``--friction MU`` gives the contacts the coefficient MU on both backends (default: each task's own, 0.8 on
+MuJoCo and 1.0 on Isaac Lab, where MJWarp takes the larger of the robot's 0.8 and the ground's 1.0);
+``--gait_amplitude A`` (default 0.5); ``--num_envs``.
 
 Each run prints its results with the CPU model and load average and writes them as JSON.
 """
@@ -179,6 +183,7 @@ class MujocoBackend:
                 "contact_solimp": model.pair_solimp[0].tolist(),
             },
             "mass_kg": float(model.body_mass.sum()),
+            "body_mass_kg": {model.body(b).name: round(float(model.body_mass[b]), 4) for b in range(1, model.nbody)},
             "contact_friction": sorted({round(float(v), 4) for v in pairs[:, :, 0].ravel()}),
             "joint_armature": model.dof_armature[dofs].round(4).tolist(),
             "joint_damping": model.dof_damping[dofs].round(4).tolist(),
@@ -286,8 +291,16 @@ class IsaacLabBackend:
                 "shape_ke_kd": [physics.default_shape_cfg.ke, physics.default_shape_cfg.kd],
                 "contact_solref": contact.solref.numpy()[:nacon].mean(axis=0).round(5).tolist() if nacon else None,
                 "contact_solimp": contact.solimp.numpy()[:nacon].mean(axis=0).round(5).tolist() if nacon else None,
+                "contact_solreffriction": (
+                    contact.solreffriction.numpy()[:nacon].mean(axis=0).round(5).tolist() if nacon else None
+                ),
+                "contact_condim": sorted({int(v) for v in contact.dim.numpy()[:nacon]}),
             },
             "mass_kg": float(self.robot.data.body_mass.torch[0].sum()),
+            "body_mass_kg": {
+                name: round(float(mass), 4)
+                for name, mass in zip(self.robot.body_names, self.robot.data.body_mass.torch[0].tolist())
+            },
             "contact_friction": sorted({round(float(v), 4) for v in friction}),
             "shape_mu": sorted({round(float(v), 4) for v in model.shape_material_mu.numpy()}),
             "joint_armature": self.robot.data.joint_armature.torch[0].numpy().round(4).tolist(),
@@ -407,8 +420,10 @@ def compare(mujoco: dict[str, Any], isaaclab: dict[str, Any]) -> dict[str, Any]:
     q_il = np.asarray(isaaclab["gait"]["joint_pos_trajectory"])
     base_mj = np.asarray(mujoco["gait"]["base_pos_trajectory"])
     base_il = np.asarray(isaaclab["gait"]["base_pos_trajectory"])
+    early = round(0.5 / mujoco["step_dt"])
     return {
         "gait_joint_pos_rms_difference_rad": _per_group(q_mj - q_il, "rms"),
+        "gait_joint_pos_rms_difference_first_half_second_rad": _per_group(q_mj[:early] - q_il[:early], "rms"),
         "gait_target_amplitude_rad": mujoco["gait"]["amplitude"] * mujoco["info"]["action_scale"],
         "gait_base_xy_difference_end_m": float(np.linalg.norm(base_mj[-1, :2] - base_il[-1, :2])),
         "gait_base_z_rms_difference_m": float(np.sqrt(np.mean((base_mj[:, 2] - base_il[:, 2]) ** 2))),
@@ -530,7 +545,12 @@ def run_both(args: argparse.Namespace) -> dict[str, Any]:
         command += ["--gait_amplitude", str(args.gait_amplitude)]
         if name == "mujoco" and args.policy_run is not None:
             command += ["--policy_run", args.policy_run, "--policy_seeds", *map(str, args.policy_seeds)]
-        subprocess.run(command, check=True, cwd=REPO_ROOT)
+        log = path.with_suffix(".log")
+        print(f"{name}: {' '.join(command)} (output in {log})", flush=True)
+        with log.open("w") as stream:
+            done = subprocess.run(command, cwd=REPO_ROOT, stdout=stream, stderr=subprocess.STDOUT)
+        if done.returncode != 0:
+            raise SystemExit(f"{name} failed (exit code {done.returncode}); see {log}")
         results[name] = json.loads(path.read_text())
     return results
 
@@ -539,6 +559,7 @@ def print_compare(results: dict[str, Any]) -> dict[str, Any]:
     diff = compare(results["mujoco"], results["isaaclab"])
     print("\n== between the backends (open-loop gait, env-mean trajectories)")
     print(f"  joint position RMS difference [rad] {_fmt(diff['gait_joint_pos_rms_difference_rad'])}")
+    print(f"  first 0.5 s only [rad] {_fmt(diff['gait_joint_pos_rms_difference_first_half_second_rad'])}")
     print(f"  (target amplitude {diff['gait_target_amplitude_rad']:.3f} rad)")
     print(
         f"  base position after 2 s differs by {diff['gait_base_xy_difference_end_m']:.4f} m in xy; base height RMS "
