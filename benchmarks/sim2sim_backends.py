@@ -37,11 +37,9 @@ Each run prints its results with the CPU model and load average and writes them 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -462,14 +460,15 @@ def _format_eval(row: dict[str, Any]) -> str:
 
 
 def machine() -> dict[str, Any]:
-    """CPU model, core count and load average."""
-    model = platform.processor()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {"cpu": model, "cores": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    """CPU model, core count and load average (:mod:`rsl_sim.utils.machine`), for the JSON; printed as one line."""
+    from rsl_sim.utils.machine import cpu_info, machine_line
+
+    return {
+        "cpu": cpu_info()[0],
+        "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "line": machine_line(),
+    }
 
 
 def print_backend(result: dict[str, Any]) -> None:
@@ -566,7 +565,7 @@ def print_compare(results: dict[str, Any]) -> dict[str, Any]:
         f"difference {diff['gait_base_z_rms_difference_m']:.4f} m"
     )
     m = machine()
-    print(f"CPU: {m['cpu']} x {m['cores']}, load average {m['load_average']}")
+    print(f"machine: {m['line']}")
     return diff
 
 
@@ -594,10 +593,10 @@ def main() -> None:
         results = run_both(args)
     else:
         m = machine()
-        print(f"CPU: {m['cpu']} x {m['cores']}, load average before {m['load_average']}", flush=True)
+        print(f"machine before: {m['line']}", flush=True)
         result = run_backend(args)
         print_backend(result)
-        print(f"load average after {result['machine']['load_average']}")
+        print(f"machine after: {result['machine']['line']}")
         if args.out:
             Path(args.out).write_text(json.dumps(result, indent=1))
         return
