@@ -178,12 +178,14 @@ def test_privileged_critic_terms(wrapper):
     assert torch.all((current / nominal > 1 / 1.25 - 1e-4) & (current / nominal < 1.25 + 1e-4))
     assert critic[:, CRITIC["added_mass"]].abs().max() > 0.01  # the startup event did change the masses
 
-    # Friction: the value Isaac Lab's material event wrote into Newton; a new draw for env 1 changes only env 1
-    torch.testing.assert_close(critic[:, CRITIC["friction"]], torch.full((NUM_ENVS,), 0.8))
+    # Friction: what the ground contacts use on Newton's MuJoCo solver, the larger of the robot shape's coefficient
+    # (0.8, written by Isaac Lab's material event) and the ground's (1.0, the terrain material); a new draw above the
+    # ground's value for env 1 changes only env 1
+    torch.testing.assert_close(critic[:, CRITIC["friction"]], torch.full((NUM_ENVS,), 1.0))
     params = {
         "asset_cfg": SceneEntityCfg("robot", body_names=".*"),
-        "static_friction_range": (0.3, 0.3),
-        "dynamic_friction_range": (0.3, 0.3),
+        "static_friction_range": (1.3, 1.3),
+        "dynamic_friction_range": (1.3, 1.3),
         "restitution_range": (0.0, 0.0),
         "num_buckets": 1,
     }
@@ -192,9 +194,9 @@ def test_privileged_critic_terms(wrapper):
     try:
         event(base, torch.tensor([1]), **params)
         critic = wrapper.step(zeros)[0]["critic"]
-        torch.testing.assert_close(critic[:, CRITIC["friction"]], torch.tensor([0.8, 0.3, 0.8, 0.8]))
+        torch.testing.assert_close(critic[:, CRITIC["friction"]], torch.tensor([1.0, 1.3, 1.0, 1.0]))
     finally:
-        params["static_friction_range"] = (0.8, 0.8)
+        params["static_friction_range"] = params["dynamic_friction_range"] = (0.8, 0.8)
         event = randomize_rigid_body_material(EventTermCfg(func=randomize_rigid_body_material, params=params), base)
         event(base, torch.tensor([1]), **params)
 

@@ -68,12 +68,15 @@ def depth_image(env: ManagerBasedEnv, sensor_cfg: SceneEntityCfg, near: float, f
 
 
 class friction_coefficient(ManagerTermBase):  # noqa: N801  (Isaac Lab names class terms like functions)
-    """Friction coefficient of the robot's selected shapes, averaged per env, ``[num_envs, 1]``.
+    """Friction coefficient of the robot's ground contacts, averaged over the selected shapes, ``[num_envs, 1]``.
 
     Newton (the physics here) keeps one friction coefficient per collision shape (``shape_material_mu``), which Isaac
-    Lab's ``randomize_rigid_body_material`` event samples per shape. This term reads the current values of the shapes
-    of the bodies selected by ``asset_cfg`` (the feet on the Go2 tasks: the contacts that carry the robot) and returns
-    their mean, the counterpart of the CPU task's single per-env coefficient.
+    Lab's ``randomize_rigid_body_material`` event samples per shape. Newton's MuJoCo solver gives a contact the larger
+    of its two shapes' coefficients (``contact_params`` in ``newton/_src/solvers/mujoco/kernels.py``; PhysX would
+    combine them by the materials' combine mode instead), so a robot shape of 0.8 on ground of 1.0 slides at 1.0. This
+    term returns what the contacts use: for each shape of the bodies selected by ``asset_cfg`` (the feet on the Go2
+    tasks: the contacts that carry the robot) the larger of its coefficient and the ground's (the largest coefficient
+    of the static shapes), averaged over the shapes; the counterpart of the CPU task's single per-env coefficient.
 
     Params:
         asset_cfg: The articulation and its bodies (resolved by the observation manager).
@@ -109,9 +112,14 @@ class friction_coefficient(ManagerTermBase):  # noqa: N801  (Isaac Lab names cla
             raise ValueError(f"observations term friction_coefficient: bodies {asset_cfg.body_names} have no shapes.")
         self._shape_ids = torch.tensor(shapes, dtype=torch.long, device=env.device)
 
+        # The ground's coefficient: the static shapes (no body) of the model, which no robot event changes
+        model = manager.get_model()
+        static = wp.to_torch(model.shape_body) < 0
+        self._ground_friction = float(wp.to_torch(model.shape_material_mu)[static].max()) if bool(static.any()) else 0.0
+
     def __call__(self, env: ManagerBasedEnv, asset_cfg: SceneEntityCfg) -> torch.Tensor:
-        """Mean friction coefficient of the selected shapes, ``[num_envs, 1]``."""
-        return self._friction[:, self._shape_ids].mean(dim=1, keepdim=True)
+        """Mean friction coefficient the selected shapes' ground contacts use, ``[num_envs, 1]``."""
+        return self._friction[:, self._shape_ids].clamp(min=self._ground_friction).mean(dim=1, keepdim=True)
 
 
 class added_base_mass(ManagerTermBase):  # noqa: N801  (Isaac Lab names class terms like functions)
