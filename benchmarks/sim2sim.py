@@ -7,7 +7,9 @@ both backends share observation groups, joint order and action scaling, so a che
 other. The script prints one markdown table with both backends' columns and the machine it ran on, and writes both
 ``evaluation.json`` files and the table to ``--out_dir``.
 
-Run it in the Isaac Lab venv (it holds MuJoCo and rsl_sim too), after ``source scripts/isaaclab_env.sh``::
+Run it from the repository root with any interpreter that has rsl_sim; the MuJoCo evaluation runs in ``.venv``
+(``--mujoco_python``), the Isaac Lab one in ``.venv-isaaclab`` (``--isaaclab_python``, with the asset root and warp
+kernel cache of ``scripts/isaaclab_env.sh``)::
 
     python benchmarks/sim2sim.py POLICY                      # a run folder or a checkpoint file
     python benchmarks/sim2sim.py POLICY --num_envs 64 --seeds 0 --episode_length_s 10 --out_dir sim2sim/go2_flat
@@ -23,9 +25,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from rsl_sim.utils.machine import machine_line
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+"""The repository root (the venvs and the Isaac Lab asset root live there)."""
 
 BACKENDS = {"MuJoCo": "RslSim/Go2-Flat-v0", "Isaac Lab": "RslSim-Isaac-Velocity-Flat-Go2-v0"}
 """Backend name -> task id of the Go2 flat velocity task on that backend."""
@@ -36,6 +42,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("policy", nargs="?", help="Run folder or checkpoint file.")
     parser.add_argument("--mujoco_task", default=BACKENDS["MuJoCo"], help="Task id on CPU MuJoCo.")
     parser.add_argument("--isaaclab_task", default=BACKENDS["Isaac Lab"], help="Task id on Isaac Lab.")
+    parser.add_argument("--mujoco_python", default=str(REPO_ROOT / ".venv" / "bin" / "python"), help="MuJoCo venv.")
+    parser.add_argument(
+        "--isaaclab_python", default=str(REPO_ROOT / ".venv-isaaclab" / "bin" / "python"), help="Isaac Lab venv."
+    )
     parser.add_argument("--num_envs", type=int, default=64, help="Robots per seed (8 per command).")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="Evaluation seeds.")
     parser.add_argument("--episode_length_s", type=float, default=10.0, help="Episode length [s].")
@@ -47,17 +57,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def evaluate(policy: str, task: str, args: argparse.Namespace, out: str) -> dict[str, Any]:
-    """Run ``rsl-sim evaluate`` on ``task`` in a fresh process of this interpreter; return its results.
+def evaluate(python: str, policy: str, task: str, args: argparse.Namespace, out: str) -> dict[str, Any]:
+    """Run ``rsl-sim evaluate`` on ``task`` in a fresh process of the interpreter ``python``; return its results.
 
     Raises:
         RuntimeError: If the evaluation fails (its output is shown above).
     """
-    command = [sys.executable, "-m", "rsl_sim.cli", "evaluate", policy, "--task", task, "--headless"]
+    command = [python, "-m", "rsl_sim.cli", "evaluate", policy, "--task", task, "--headless"]
     command += ["--num_envs", str(args.num_envs), "--seeds", *map(str, args.seeds)]
     command += ["--episode_length_s", str(args.episode_length_s), "--out", out]
     print("[sim2sim] " + " ".join(command), flush=True)
-    if subprocess.run(command, check=False).returncode != 0:
+    # Isaac Lab loads its assets offline from the asset root and keeps compiled warp kernels (scripts/isaaclab_env.sh)
+    env = dict(os.environ)
+    env.setdefault(
+        "ISAACSIM_ASSET_ROOT", os.environ.get("RSL_SIM_ISAACLAB_ASSETS", str(REPO_ROOT / ".isaaclab-assets"))
+    )
+    env.setdefault("WARP_CACHE_PATH", str(REPO_ROOT / ".cache" / "warp"))
+    if subprocess.run(command, check=False, env=env).returncode != 0:
         raise RuntimeError(f"the evaluation on {task} failed (see its output above).")
     with open(out, encoding="utf-8") as file:
         return json.load(file)
@@ -107,15 +123,19 @@ def main(argv: list[str] | None = None) -> str:
         print(table)
         return table
 
-    # The Isaac Lab task needs the offline assets and the kept warp kernels of scripts/isaaclab_env.sh
-    if "ISAACSIM_ASSET_ROOT" not in os.environ:
-        raise SystemExit("source scripts/isaaclab_env.sh first (the Isaac Lab task loads its assets from there).")
+    for python in (args.mujoco_python, args.isaaclab_python):
+        if not os.path.isfile(python):
+            raise SystemExit(
+                f"no interpreter {python}: build the venvs (README, scripts/install_isaaclab.sh) or pass it."
+            )
     os.makedirs(args.out_dir, exist_ok=True)
     print(f"[sim2sim] machine: {machine_line()}", flush=True)
-    tasks = {"MuJoCo": args.mujoco_task, "Isaac Lab": args.isaaclab_task}
+    runs = {"MuJoCo": (args.mujoco_python, args.mujoco_task), "Isaac Lab": (args.isaaclab_python, args.isaaclab_task)}
     results = {
-        name: evaluate(args.policy, task, args, os.path.join(args.out_dir, f"{name.lower().replace(' ', '')}.json"))
-        for name, task in tasks.items()
+        name: evaluate(
+            python, args.policy, task, args, os.path.join(args.out_dir, f"{name.lower().replace(' ', '')}.json")
+        )
+        for name, (python, task) in runs.items()
     }
     caption = (
         f"{os.path.abspath(args.policy)}: {args.num_envs} robots x seeds {args.seeds}, "
