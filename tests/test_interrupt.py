@@ -18,7 +18,24 @@ from rsl_sim.runners import OnPolicyRunner
 from rsl_sim.utils.interrupts import deferred_keyboard_interrupt
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "default_sigint")
+
+
+@pytest.fixture
+def default_sigint():
+    """Python's own Ctrl-C handler for the test, also where the suite was started with SIGINT ignored.
+
+    A process started in the background by a non-interactive shell inherits SIGINT ignored, and Python then keeps it
+    ignored; the interrupt handling (rightly) leaves such a process alone, so these tests set the default first.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _default_sigint_in_child() -> None:
+    """In the child before exec: SIGINT to its default, so that the new Python installs its KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_deferred_keyboard_interrupt_raises_after_the_block():
@@ -79,7 +96,14 @@ def test_ctrl_c_during_rsl_sim_train_saves_the_last_finished_iteration(tmp_path)
         "agent.num_steps_per_env=16",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        preexec_fn=_default_sigint_in_child,  # noqa: PLW1509  (single-threaded test process)
+    )
     try:
         # Wait for iteration 3's checkpoint (iterations 0-3 finished), then interrupt
         deadline = time.monotonic() + 180
