@@ -57,7 +57,7 @@ import gymnasium
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from time_to_walk import load_agent_cfg, resume_run, train_stats  # noqa: E402
+from time_to_walk import add_training_args, load_agent_cfg, resume_run, train_stats  # noqa: E402
 
 import rsl_sim.tasks  # noqa: E402, F401  (registers the RslSim/Go2 ids)
 from rsl_sim.cli.envs import configure_cpu_threads  # noqa: E402
@@ -90,11 +90,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", default="RslSim/Go2-Rough-v0", help="Rough velocity task id.")
     parser.add_argument("--agent", default="rsl_sim_agent_cfg_entry_point", help="Registration kwarg of the agent cfg.")
     parser.add_argument("--num_envs", type=int, default=1024, help="Training robots (default 1024).")
-    parser.add_argument("--max_iterations", type=int, default=None, help="Iteration budget (default: the agent cfg's).")
-    parser.add_argument("--seed", type=int, default=42, help="Seed of the training run (the agent cfg's default).")
-    parser.add_argument(
-        "--max_minutes", type=float, default=None, help="Training-time budget [min]: stop at the first eval past it."
-    )
     parser.add_argument("--eval_interval", type=int, default=50, help="Iterations between two evaluations.")
     parser.add_argument(
         "--eval_robots_per_cell",
@@ -111,9 +106,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--continue_after_climbing", action="store_true", help="Keep training until --max_iterations (learning curve)."
     )
     parser.add_argument(
-        "--torch_threads", type=int, default=None, help="torch threads of the learner (default: as rsl-sim train)."
-    )
-    parser.add_argument(
         "--init_checkpoint",
         default=None,
         metavar="CHECKPOINT",
@@ -122,21 +114,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--init_task", default=None, help="Task of --init_checkpoint (default: the one its run folder records)."
     )
-    parser.add_argument(
-        "--resume",
-        default=None,
-        metavar="CHECKPOINT",
-        help="Continue a stopped run of this script from one of its checkpoints (model_<it>.pt, resume state).",
-    )
-    parser.add_argument("--log_root", default="logs", help="Folder of the run folders.")
-    parser.add_argument("--run_name", default=NAME, help="Suffix of the run folder.")
-    parser.add_argument(
-        "--agent_override",
-        nargs="*",
-        default=[],
-        metavar="KEY=VALUE",
-        help="Agent cfg changes (dotted keys, JSON values), e.g. algorithm.learning_rate=5e-4.",
-    )
+    add_training_args(parser, NAME)
     return parser.parse_args(argv)
 
 

@@ -58,11 +58,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", default="RslSim/Go2-Flat-v0", help="Velocity task id.")
     parser.add_argument("--agent", default="rsl_sim_agent_cfg_entry_point", help="Registration kwarg of the agent cfg.")
     parser.add_argument("--num_envs", type=int, default=None, help="Training robots (default: the env cfg's).")
-    parser.add_argument("--max_iterations", type=int, default=None, help="Iteration budget (default: the agent cfg's).")
-    parser.add_argument("--seed", type=int, default=42, help="Seed of the training run (the agent cfg's default).")
-    parser.add_argument(
-        "--max_minutes", type=float, default=None, help="Training-time budget [min]: stop at the first eval past it."
-    )
     parser.add_argument("--eval_interval", type=int, default=25, help="Iterations between two evaluations.")
     parser.add_argument("--eval_num_envs", type=int, default=None, help="Robots per eval seed (8 per command).")
     parser.add_argument("--eval_seeds", type=int, nargs="+", default=[0], help="Seeds of each evaluation.")
@@ -72,6 +67,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--continue_after_walking", action="store_true", help="Keep training until --max_iterations (learning curve)."
     )
+    add_training_args(parser, "time_to_walk")
+    return parser.parse_args(argv)
+
+
+def add_training_args(parser: argparse.ArgumentParser, name: str) -> None:
+    """The options of a training benchmark's run (this one and ``time_to_climb.py``): budget, seed, threads, resume,
+    run folder and agent overrides; ``name`` is the run folder's default suffix."""
+    parser.add_argument("--max_iterations", type=int, default=None, help="Iteration budget (default: the agent cfg's).")
+    parser.add_argument("--seed", type=int, default=42, help="Seed of the training run (the agent cfg's default).")
+    parser.add_argument(
+        "--max_minutes", type=float, default=None, help="Training-time budget [min]: stop at the first eval past it."
+    )
     parser.add_argument(
         "--torch_threads", type=int, default=None, help="torch threads of the learner (default: as rsl-sim train)."
     )
@@ -79,10 +86,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--resume",
         default=None,
         metavar="CHECKPOINT",
-        help="Continue a stopped run of this script from one of its checkpoints (model_<it>.pt, bit-exact resume).",
+        help="Continue a stopped run of this script from one of its checkpoints (model_<it>.pt with its resume state).",
     )
     parser.add_argument("--log_root", default="logs", help="Folder of the run folders.")
-    parser.add_argument("--run_name", default="time_to_walk", help="Suffix of the run folder.")
+    parser.add_argument("--run_name", default=name, help="Suffix of the run folder.")
     parser.add_argument(
         "--agent_override",
         nargs="*",
@@ -90,7 +97,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="Agent cfg changes (dotted keys, JSON values), e.g. algorithm.learning_rate=5e-4 (not the main job).",
     )
-    return parser.parse_args(argv)
 
 
 def load_agent_cfg(task: str, agent: str, overrides: list[str]) -> dict[str, Any]:
