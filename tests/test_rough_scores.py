@@ -1,5 +1,6 @@
 """Rough-terrain scores on hand-made results: passed levels at the thresholds, highest level passed, per-type and
-overall scores, pooled errors and the climbing criterion (analytic values, no simulation)."""
+overall scores, pooled errors, the climbing criterion and a student against its teacher (analytic values, no
+simulation)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from rsl_sim.tasks.locomotion.velocity.rough_scores import (
     climbing_summary,
+    compare_to_teacher,
     format_markdown,
     highest_level_passed,
     meets_climbing_criterion,
@@ -115,3 +117,42 @@ def test_markdown_lists_every_type_and_level():
     assert "| stairs_up | 0.10 / 0 % * | 0.40 / 20 % |" in text
     assert "| boxes | 0.20 / 0 % * |  |" in text
     assert "| overall (mean) |" in text
+
+
+def test_student_keeps_a_type_at_90_percent_of_the_teachers_score():
+    def scored(highest: dict[str, int]) -> dict:
+        # levels up to ``highest`` pass, the next one fails on falls
+        return score_results(
+            results(
+                {name: [level(i, 0.1, 1.0 if i <= top else 0.5) for i in range(10)] for name, top in highest.items()}
+            )
+        )
+
+    teacher = scored({"stairs": 9, "boxes": 4, "slopes": -1})
+    student = scored({"stairs": 8, "boxes": 3, "slopes": -1})
+    compared = compare_to_teacher(student, teacher)
+    by_type = {kind["name"]: kind for kind in compared["types"]}
+    # 9 of 10 levels against 10: exactly 90 %, kept; 4 of 5: 80 %, not kept; a type the teacher fails is kept
+    assert by_type["stairs"]["ratio"] == pytest.approx(0.9) and by_type["stairs"]["kept"]
+    assert by_type["boxes"]["ratio"] == pytest.approx(0.8) and not by_type["boxes"]["kept"]
+    assert by_type["slopes"]["ratio"] is None and by_type["slopes"]["kept"]
+    assert by_type["slopes"]["teacher_score"] == 0.0 and by_type["stairs"]["student_score"] == pytest.approx(0.9)
+    assert not compared["all_kept"]
+    assert compared["overall_ratio"] == pytest.approx((0.9 + 0.4) / (1.0 + 0.5))
+    assert compare_to_teacher(student, teacher, min_ratio=0.8)["all_kept"]
+    assert compare_to_teacher(teacher, teacher)["all_kept"]
+
+
+def test_student_and_teacher_must_share_the_protocol():
+    teacher = score_results(results({"stairs": [level(0, 0.1, 1.0)], "boxes": [level(0, 0.1, 1.0)]}))
+    other_types = score_results(results({"stairs": [level(0, 0.1, 1.0)]}))
+    with pytest.raises(ValueError, match="different terrain types"):
+        compare_to_teacher(other_types, teacher)
+    other_levels = score_results(results({"stairs": [level(1, 0.1, 1.0)], "boxes": [level(0, 0.1, 1.0)]}))
+    with pytest.raises(ValueError, match="levels"):
+        compare_to_teacher(other_levels, teacher)
+    other_command = {**teacher, "command": [1.0, 0.0, 0.0]}
+    with pytest.raises(ValueError, match="command"):
+        compare_to_teacher(other_command, teacher)
+    with pytest.raises(ValueError, match="min_ratio"):
+        compare_to_teacher(teacher, teacher, min_ratio=1.5)

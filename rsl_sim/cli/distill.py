@@ -6,6 +6,8 @@ Examples::
     rsl-sim distill --task RslSim/Go2-Rough-Depth-v0 --teacher_task RslSim/Go2-Rough-v0
     # the same with a teacher trained before
     rsl-sim distill --task RslSim/Go2-Rough-Depth-v0 --teacher_run logs/unitree_go2_rough/2026-01-01_12-00-00
+    # the same with the teacher the teacher task ships (its rsl_sim_pretrained_checkpoint)
+    rsl-sim distill --task RslSim/Go2-Rough-Depth-v0 --teacher_task RslSim/Go2-Rough-v0 --use_pretrained_teacher
     # any task: the student copies the teacher's network (a config for tasks that register none)
     rsl-sim distill --task Pendulum-v1 --teacher_iterations 150 --max_iterations 50
 
@@ -32,11 +34,13 @@ from .agent_config import is_distillation, prepare_agent_cfg
 from .default_agent import default_distillation_cfg
 from .errors import CliError
 from .overrides import Override, parse_overrides, select
+from .pretrained import resolve_package_folder, tasks_with_pretrained
 from .progress import info
 from .runs import experiment_dir, find_checkpoint, find_run_dir, read_agent_yaml
 from .tasks import (
     AGENT_CFG_ENTRY_POINTS,
     DISTILLATION_CFG_ENTRY_POINTS,
+    PRETRAINED_CHECKPOINT,
     TEACHER_CFG_ENTRY_POINT,
     agent_entry_points,
     get_spec,
@@ -57,6 +61,12 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     teacher = parser.add_argument_group("teacher")
     teacher.add_argument("--teacher_run", default=None, help="Use this trained teacher run (folder path or name).")
     teacher.add_argument("--teacher_checkpoint", default=None, help="Teacher checkpoint name/regex (default: newest).")
+    teacher.add_argument(
+        "--use_pretrained_teacher",
+        action="store_true",
+        help=f"Distill from the policy the teacher task ships (its {PRETRAINED_CHECKPOINT} registration); excludes"
+        " --teacher_run.",
+    )
     arguments.add_trust_arg(teacher)
     teacher.add_argument("--teacher_task", default=None, help="Task the teacher trains on (default: --task).")
     teacher.add_argument("--teacher_agent", default=None, help="Teacher PPO config (entry point kwarg or module:NAME).")
@@ -79,7 +89,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # The teacher: a given run, or a PPO run trained now
     teacher_cfg = None
     teacher_run = teacher_checkpoint = None
-    if args.teacher_run is not None:
+    if args.use_pretrained_teacher:
+        teacher_run = _pretrained_teacher_run(args, teacher_task)
+        teacher_checkpoint = find_checkpoint(teacher_run, args.teacher_checkpoint)
+    elif args.teacher_run is not None:
         teacher_run = _find_teacher_run(args, teacher_task, student_cfg)
         teacher_checkpoint = find_checkpoint(teacher_run, args.teacher_checkpoint)
     else:
@@ -192,6 +205,23 @@ def _find_teacher_run(args: argparse.Namespace, teacher_task: str, student_cfg: 
     else:
         experiment = args.experiment_name or load_agent_cfg(teacher_task, args.teacher_agent).get("experiment_name")
     return find_run_dir(experiment_dir(args.log_root, {"experiment_name": experiment}), args.teacher_run)
+
+
+def _pretrained_teacher_run(args: argparse.Namespace, teacher_task: str) -> str:
+    """The run folder the teacher task ships (``--use_pretrained_teacher``)."""
+    if args.teacher_run is not None:
+        raise CliError(
+            f"--use_pretrained_teacher takes the policy {teacher_task} ships, so it cannot be combined with"
+            f" --teacher_run {args.teacher_run}: pass one or the other."
+        )
+    entry = get_spec(teacher_task).kwargs.get(PRETRAINED_CHECKPOINT)
+    if not entry:
+        hint = "" if args.teacher_task else " (the teacher task is --task unless --teacher_task names another)"
+        raise CliError(
+            f"--use_pretrained_teacher: task '{teacher_task}'{hint} ships no pretrained policy (its registration names"
+            f" no {PRETRAINED_CHECKPOINT}). Tasks that ship one: {', '.join(tasks_with_pretrained()) or 'none'}."
+        )
+    return resolve_package_folder(entry, source=f"the {PRETRAINED_CHECKPOINT} of {teacher_task}")
 
 
 def _final_student_cfg(

@@ -13,6 +13,9 @@ evaluation can be scored and compared with its teacher's from the JSON alone.
 - **Climbing** (``benchmarks/time_to_climb.py``): the training curriculum's mean level is at least :data:`CLIMB_LEVEL`
   and the evaluation's ``lin_vel_error`` over the levels up to :data:`CLIMB_LEVEL` (pooled per type, mean over the
   types) is at most :data:`MAX_LIN_VEL_ERROR`.
+- A **student keeps** a teacher's skill on a terrain type when its score there is at least :data:`MIN_SCORE_RATIO`
+  (90 %) of the teacher's, both measured with the same protocol (:func:`compare_to_teacher`,
+  ``benchmarks/distill_depth.py``).
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ def highest_level_passed(rows: Sequence[Mapping[str, Any]]) -> int | None:
             break
         best = int(row["level"])
     return best
+
+
+MIN_SCORE_RATIO = 0.9
+"""A student keeps a teacher's skill on a terrain type when its score is at least this share of the teacher's."""
 
 
 def terrain_score(highest: int | None, num_levels: int) -> float:
@@ -222,6 +229,66 @@ def terrain_tables(results: Mapping[str, Any]) -> list[dict[str, Any]]:
             "rows": level_rows,
         },
     ]
+
+
+def compare_to_teacher(
+    student: Mapping[str, Any], teacher: Mapping[str, Any], min_ratio: float = MIN_SCORE_RATIO
+) -> dict[str, Any]:
+    """Per terrain type, the student's score against the teacher's.
+
+    Args:
+        student: Results of :func:`~rsl_sim.tasks.locomotion.velocity.rough_evaluation.evaluate_rough_policy` for
+            the student (on its own task, e.g. the depth task).
+        teacher: The teacher's results on the same terrain types, levels and command.
+        min_ratio: Share of the teacher's score the student must reach on a type.
+
+    Returns:
+        ``types`` (per type: ``name``, ``teacher_score``, ``student_score``, ``ratio`` = student / teacher, None when
+        the teacher scores 0, and ``kept``: student >= ``min_ratio`` x teacher), ``overall_ratio`` (overall scores,
+        None when the teacher's is 0), ``min_ratio`` and ``all_kept`` (every type kept).
+
+    Raises:
+        ValueError: If the two evaluations do not cover the same terrain types, levels and command, or
+            ``min_ratio`` is outside [0, 1].
+    """
+    if not 0.0 <= min_ratio <= 1.0:
+        raise ValueError(f"min_ratio must be in [0, 1], got {min_ratio}.")
+    for key in ("command", "num_levels"):
+        if list(np.atleast_1d(student[key])) != list(np.atleast_1d(teacher[key])):
+            raise ValueError(
+                f"student and teacher were evaluated with different {key}: {student[key]} vs {teacher[key]}."
+            )
+    student_types = {kind["name"]: kind for kind in student["terrain_types"]}
+    teacher_types = {kind["name"]: kind for kind in teacher["terrain_types"]}
+    if list(student_types) != list(teacher_types):
+        raise ValueError(
+            f"student and teacher were evaluated on different terrain types: {list(student_types)} vs"
+            f" {list(teacher_types)}."
+        )
+    types = []
+    for name, kind in teacher_types.items():
+        levels = [[row["level"] for row in k["levels"]] for k in (kind, student_types[name])]
+        if levels[0] != levels[1]:
+            raise ValueError(
+                f"terrain type '{name}': student and teacher were evaluated on levels {levels[1]} vs {levels[0]}."
+            )
+        teacher_score, student_score = kind["score"], student_types[name]["score"]
+        types.append(
+            {
+                "name": name,
+                "teacher_score": teacher_score,
+                "student_score": student_score,
+                "ratio": student_score / teacher_score if teacher_score > 0 else None,
+                "kept": student_score >= min_ratio * teacher_score,
+            }
+        )
+    teacher_overall = teacher["overall"]["score"]
+    return {
+        "types": types,
+        "overall_ratio": student["overall"]["score"] / teacher_overall if teacher_overall > 0 else None,
+        "min_ratio": min_ratio,
+        "all_kept": all(kind["kept"] for kind in types),
+    }
 
 
 def format_markdown(results: Mapping[str, Any]) -> str:

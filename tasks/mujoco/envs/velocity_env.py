@@ -44,7 +44,7 @@ from rsl_sim.tasks.mujoco.envs.height_scanner_sensor import HeightScannerSensor
 from rsl_sim.tasks.mujoco.envs.manager_based_rl_env_cfg import ManagerBasedRLEnvCfg
 from rsl_sim.tasks.mujoco.envs.robot import RobotData
 from rsl_sim.tasks.mujoco.envs.scene import build_scene
-from rsl_sim.tasks.mujoco.envs.viewer import OffscreenViewer
+from rsl_sim.tasks.mujoco.envs.viewer import OffscreenViewer, depth_panel
 from rsl_sim.tasks.mujoco.managers.curriculum_manager import CurriculumManager
 from rsl_sim.tasks.mujoco.managers.event_manager import EventManager
 from rsl_sim.tasks.mujoco.managers.observation_manager import ObservationManager
@@ -331,6 +331,10 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
     def render(self) -> np.ndarray | None:
         """Draw ``cfg.viewer.env_index`` as an RGB image ``[height, width, 3]`` (uint8); None without render mode.
 
+        With a depth camera in the scene and ``cfg.viewer.show_depth``, the env's depth image is drawn to the right of
+        the robot (:func:`~rsl_sim.tasks.mujoco.envs.viewer.depth_panel`), so the frame is wider than
+        ``cfg.viewer.width``.
+
         Raises:
             ValueError: If ``cfg.viewer.env_index`` is out of range.
         """
@@ -350,7 +354,12 @@ class VelocityEnv(gymnasium.vector.VectorEnv):
                 terrain_generator=self.terrain_generator,
             )
             self._viewer = OffscreenViewer(viewer_cfg, visual_model, self.cfg.scene.robot.base_body_name)
-        return self._viewer.render(self.sim.qpos[index])
+        frame = self._viewer.render(self.sim.qpos[index])
+        # the depth image beside the robot (what a camera student sees)
+        camera = self.sensors.get("depth_camera")
+        if camera is not None and self.cfg.viewer.show_depth:
+            frame = np.concatenate([frame, depth_panel(camera.image[index, 0], frame.shape[0])], axis=1)
+        return frame
 
     def close_extras(self, **kwargs: Any) -> None:
         """Release the renderer."""

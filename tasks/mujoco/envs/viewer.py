@@ -16,6 +16,35 @@ import numpy as np
 from rsl_sim.tasks.mujoco.managers.term_cfg import ViewerCfg
 
 
+def depth_panel(image: np.ndarray, height: int, multiple: int = 16) -> np.ndarray:
+    """A depth image drawn as a grey picture to put beside a rendered frame.
+
+    Args:
+        image: Normalized depth ``[H, W]`` in [0, 1] (0 at the camera, 1 at its far distance).
+        height: Height of the panel [px] (the frame's); the image is scaled up by the largest whole factor that fits
+            (pixels repeated, not blurred) and centred vertically on black.
+        multiple: The panel's width is rounded up to a multiple of this (video encoders want sizes divisible by 16).
+
+    Returns:
+        RGB panel ``[height, width, 3]`` uint8: ``255 * (1 - depth)`` (near bright, far black).
+
+    Raises:
+        ValueError: If ``image`` is not 2-D or is taller than ``height``.
+    """
+    if image.ndim != 2:
+        raise ValueError(f"depth image must be [H, W], got shape {image.shape}.")
+    if image.shape[0] > height:
+        raise ValueError(f"depth image of height {image.shape[0]} does not fit a frame of height {height}.")
+    scale = height // image.shape[0]
+    grey = np.round(255.0 * (1.0 - np.clip(image, 0.0, 1.0))).astype(np.uint8)
+    grey = np.repeat(np.repeat(grey, scale, axis=0), scale, axis=1)
+    width = -(-grey.shape[1] // multiple) * multiple
+    panel = np.zeros((height, width, 3), dtype=np.uint8)
+    top, left = (height - grey.shape[0]) // 2, (width - grey.shape[1]) // 2
+    panel[top : top + grey.shape[0], left : left + grey.shape[1]] = grey[..., None]
+    return panel
+
+
 class OffscreenViewer:
     """Renders ``[height, width, 3]`` uint8 frames of one environment.
 

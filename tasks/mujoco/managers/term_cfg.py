@@ -284,6 +284,9 @@ class ViewerCfg:
         distance: Camera distance to the tracked base [m].
         elevation: Camera elevation [deg] (negative looks down).
         azimuth: Camera azimuth [deg].
+        show_depth: When the scene has a depth camera, draw the env's depth image (what the policy sees: near is
+            bright, at ``far`` or beyond is black) to the right of the robot, scaled up to the frame's height. The
+            frame is then wider than ``width``.
     """
 
     env_index: int = 0
@@ -292,3 +295,4 @@ class ViewerCfg:
     distance: float = 2.0
     elevation: float = -20.0
     azimuth: float = 135.0
+    show_depth: bool = True
