@@ -53,6 +53,7 @@ _ISAACLAB_EVALUATION = {
 }
 _MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:go2_mirror"}
 _FLAT_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/flat"}
+_ROUGH_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/rough"}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
     "rsl_sim_distillation_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
@@ -82,6 +83,7 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_go2_rough_ppo_with_symmetry_cfg",
         **_ROUGH_EVALUATION,
+        **_ROUGH_POLICY,
     },
     "RslSim/Go2-Rough-Depth-v0": {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:UnitreeGo2RoughDepthEnvCfg",
