@@ -238,3 +238,18 @@ def test_the_rough_teacher_climbs_stairs_that_the_flat_policy_cannot():
             assert not row["passed"] and row["crossed_rate"] < 0.5, row
     finally:
         env.close()
+
+
+def test_named_shipped_policies_are_found_by_suffix_and_unknown_names_are_refused(tmp_path):
+    from rsl_sim.cli.pretrained import DEFAULT_NAME, pretrained_entries
+
+    kwargs = {
+        PRETRAINED_CHECKPOINT: "a:p/x",
+        f"{PRETRAINED_CHECKPOINT}_rnn": "a:p/r",
+        f"{PRETRAINED_CHECKPOINT}_cnn": "a:p/c",
+    }
+    assert list(pretrained_entries(kwargs).items()) == [(DEFAULT_NAME, "a:p/x"), ("cnn", "a:p/c"), ("rnn", "a:p/r")]
+    assert pretrained_entries({f"{PRETRAINED_CHECKPOINT}_cnn": "a:p/c"}) == {"cnn": "a:p/c"}
+    assert pretrained_output_dir("logs", TASK, "cnn").endswith(os.path.join("pretrained", "RslSim_Go2-Flat-v0_cnn"))
+    with pytest.raises(CliError, match="ships no policy of that name; it ships: default"):
+        run_command(["evaluate", "--task", TASK, "--use_pretrained_checkpoint", "cnn", "--log_root", str(tmp_path)])

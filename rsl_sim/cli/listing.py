@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from . import arguments
+from .pretrained import DEFAULT_NAME, pretrained_entries
 from .tasks import PRETRAINED_CHECKPOINT, agent_entry_points, is_isaaclab_task, isaaclab_available, register_tasks
 
 
@@ -67,7 +68,11 @@ def list_tasks(include_gymnasium: bool = False, pattern: str | None = None) -> l
             agents = agents or ["(built-in PPO)"]
         else:
             continue
+        shipped = pretrained_entries(spec.kwargs)
         pretrained = spec.kwargs.get(PRETRAINED_CHECKPOINT) or None
+        others = [name for name in shipped if name != DEFAULT_NAME]
+        if others:
+            pretrained = f"{pretrained or '-'} (named: {', '.join(others)})"
         rows.append({"task": task_id, "source": source, "agents": agents, "pretrained": pretrained})
     order = {"rsl_sim": 0, "isaaclab": 1, "gymnasium": 2}
     rows.sort(key=lambda row: (order[row["source"]], row["task"]))

@@ -23,7 +23,7 @@ from typing import Any
 from .agent_config import prepare_agent_cfg
 from .errors import CliError
 from .overrides import Override, is_override, parse_overrides, select
-from .pretrained import pretrained_output_dir, pretrained_run_dir
+from .pretrained import pretrained_name, pretrained_output_dir, pretrained_run_dir
 from .runs import experiment_dir, find_checkpoint, find_run_dir, read_agent_yaml, read_run_info
 from .tasks import load_agent_cfg
 
@@ -117,7 +117,7 @@ def resolve_policy_source(args: argparse.Namespace, run_arg: str | None, overrid
         checkpoint = find_checkpoint(run_dir, args.checkpoint)
     env_overrides = select(stored_overrides, "env") + select(overrides, "env")
     trust = bool(getattr(args, "trust_checkpoint", False))
-    output_dir = pretrained_output_dir(args.log_root, task) if pretrained else None
+    output_dir = pretrained_output_dir(args.log_root, task, pretrained_name(args)) if pretrained else None
     return PolicySource(task, run_dir, checkpoint, agent_cfg, env_overrides, info, trust, output_dir)
 
 
