@@ -253,3 +253,16 @@ def test_named_shipped_policies_are_found_by_suffix_and_unknown_names_are_refuse
     assert pretrained_output_dir("logs", TASK, "cnn").endswith(os.path.join("pretrained", "RslSim_Go2-Flat-v0_cnn"))
     with pytest.raises(CliError, match="ships no policy of that name; it ships: default"):
         run_command(["evaluate", "--task", TASK, "--use_pretrained_checkpoint", "cnn", "--log_root", str(tmp_path)])
+
+
+def test_a_policy_stripped_to_its_models_evaluates_like_the_whole_checkpoint(tmp_path):
+    # Shipped students keep their models only (no optimizer state): play, evaluate and export load them all the same
+    stripped = tmp_path / "stripped"
+    shutil.copytree(_shipped_folder(), stripped)
+    data = load_checkpoint(str(stripped / "model_624.pt"))
+    del data["optimizer_state_dict"]
+    torch.save(data, stripped / "model_624.pt")
+    argv = ["evaluate", "--log_root", str(tmp_path), *SMALL_PROTOCOL]
+    whole = run_command([*argv, "--task", TASK, "--use_pretrained_checkpoint"])
+    models_only = run_command([*argv, str(stripped), "--out", str(tmp_path / "stripped.json")])
+    assert models_only["overall"] == whole["overall"]

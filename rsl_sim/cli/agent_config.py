@@ -147,7 +147,7 @@ def build_runner(env: Any, cfg: dict[str, Any], log_dir: str | None) -> Any:
         raise CliError(f"invalid agent config for this env: {error}") from error
 
 
-def load_checkpoint(runner: Any, path: str, device: str, trusted: bool = False) -> None:
+def load_checkpoint(runner: Any, path: str, device: str, trusted: bool = False, inference: bool = False) -> None:
     """Load a checkpoint into a runner; a file that cannot be read or does not fit the config becomes a CliError.
 
     A PPO checkpoint loaded into a distillation runner fills the teacher (see ``Distillation.load``).
@@ -157,15 +157,24 @@ def load_checkpoint(runner: Any, path: str, device: str, trusted: bool = False) 
         path: The checkpoint file.
         device: Device to map the stored tensors to.
         trusted: ``--trust_checkpoint``: unpickle without the weights-only restriction (the file can run code).
+        inference: For play, evaluate and export: a checkpoint without ``optimizer_state_dict`` (a shipped policy
+            stripped to its models) loads its models only (every ``<model>_state_dict`` it has); others load whole.
 
     Raises:
         CliError: For an empty, corrupt, truncated or unsafe file (the message names the path and, for an unsafe one,
             ``--trust_checkpoint``), or a checkpoint that does not fit the agent config.
     """
     from rsl_sim.utils.checkpoint import CheckpointError
+    from rsl_sim.utils.checkpoint import load_checkpoint as read_checkpoint
 
     try:
-        runner.load(path, map_location=device, trusted=trusted)
+        load_cfg = None
+        if inference:
+            data = read_checkpoint(path, map_location=device, trusted=trusted)
+            if "optimizer_state_dict" not in data:
+                suffix = "_state_dict"
+                load_cfg = {key[: -len(suffix)]: True for key in data if key.endswith(suffix)}
+        runner.load(path, load_cfg=load_cfg, map_location=device, trusted=trusted)
     except (CheckpointError, FileNotFoundError) as error:
         raise CliError(str(error)) from error
     except (RuntimeError, KeyError, ValueError) as error:

@@ -179,7 +179,7 @@ def _evaluate(
     def make_policy(env: Any) -> Any:
         vec_env = env if isaaclab else GymnasiumVecEnvWrapper(env, device=device)
         runner = build_runner(vec_env, cfg, log_dir=None)
-        load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint)
+        load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint, inference=True)
         return runner.get_inference_policy(device=device)
 
     robots = f"{num_envs} robots" if num_envs else "the task's robots"

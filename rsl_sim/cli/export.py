@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     with open_env(request) as env:
         runner = build_runner(env, cfg, log_dir=None)
-        load_checkpoint(runner, source.checkpoint, cfg["device"], trusted=source.trust_checkpoint)
+        load_checkpoint(runner, source.checkpoint, cfg["device"], trusted=source.trust_checkpoint, inference=True)
         policy = runner.get_inference_policy(device="cpu")
         with status(f"exporting to {out_dir}"):
             paths = export_policy(policy, out_dir)

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stats: dict[str, Any] = {"checkpoint": source.checkpoint, "exported": None, "video": None}
     with open_env(request) as env:
         runner = build_runner(env, cfg, log_dir=None)
-        load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint)
+        load_checkpoint(runner, source.checkpoint, device, trusted=source.trust_checkpoint, inference=True)
         policy = runner.get_inference_policy(device=device)
 
         # Export next to the checkpoint
