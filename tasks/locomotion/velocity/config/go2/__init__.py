@@ -27,9 +27,11 @@ Every registration names the task's agent configs (plain RSL-RL 5.x dicts from
 (:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`). Every registration names the Go2 mirror
 (``rsl_sim_mirror_entry_point``: :func:`~rsl_sim.tasks.locomotion.velocity.config.go2.mirror.go2_mirror`).
 
-The flat tasks of both backends ship a trained policy (``rsl_sim_pretrained_checkpoint``: the run folder
-``policies/flat`` of this package, trained on ``RslSim/Go2-Flat-v0``; its README gives the training and the
-evaluation), run with ``rsl-sim play|evaluate|export --task <id> --use_pretrained_checkpoint``.
+Shipped policies (``rsl_sim_pretrained_checkpoint``, run folders of this package whose READMEs give the training and
+the evaluation), run with ``rsl-sim play|evaluate|export --task <id> --use_pretrained_checkpoint [NAME]``: the flat
+tasks of both backends ``policies/flat`` (trained on ``RslSim/Go2-Flat-v0``), ``RslSim/Go2-Rough-v0``
+``policies/rough`` (the teacher), ``RslSim/Go2-Rough-Depth-v0`` ``policies/depth_recurrent`` (recurrent depth
+student; the CNN student as ``rsl_sim_pretrained_checkpoint_cnn``, ``policies/depth_cnn``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ _ISAACLAB_EVALUATION = {
 _MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:go2_mirror"}
 _FLAT_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/flat"}
 _ROUGH_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/rough"}
+_DEPTH_POLICIES = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/depth_recurrent"}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
     "rsl_sim_distillation_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
@@ -90,6 +93,7 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         **_MIRROR,
         **_DEPTH_AGENTS,
         **_ROUGH_EVALUATION,
+        **_DEPTH_POLICIES,
     },
 }
 """Registration kwargs of the CPU MuJoCo tasks (module paths as strings: nothing is imported here)."""
