@@ -52,10 +52,8 @@ def test_dry_run_takes_the_shipped_folder_and_its_actor_as_the_teacher(tmp_path)
 
 
 def test_a_teacher_task_that_ships_nothing_is_refused_naming_the_ones_that_do(tmp_path):
-    with pytest.raises(CliError, match="'RslSim/Go2-Rough-Depth-v0' .*ships no pretrained policy.*RslSim/Go2-Flat-v0"):
-        run_command(
-            ["distill", "--task", "RslSim/Go2-Rough-Depth-v0", "--use_pretrained_teacher", "--log_root", str(tmp_path)]
-        )
+    with pytest.raises(CliError, match="'RslSim/G1-Flat-v0' .*ships no pretrained policy.*RslSim/Go2-Flat-v0"):
+        run_command(["distill", "--task", "RslSim/G1-Flat-v0", "--use_pretrained_teacher", "--log_root", str(tmp_path)])
 
 
 def test_a_teacher_run_together_with_the_shipped_teacher_is_refused(tmp_path):
@@ -101,14 +99,14 @@ def test_cnn_depth_student_learns_from_the_shipped_rough_teacher(tmp_path):
     (teacher_checkpoint,) = teacher_folder.glob("model_*.pt")
     result = run_command(
         ["distill", "--task", DEPTH_TASK, "--teacher_task", "RslSim/Go2-Rough-v0", "--use_pretrained_teacher"]
-        + ["--agent", "rsl_sim_distillation_cfg_entry_point", "--num_envs", "32", "--max_iterations", "6"]
+        + ["--agent", "rsl_sim_distillation_cfg_entry_point", "--num_envs", "32", "--max_iterations", "3"]
         + ["--log_root", str(tmp_path), "agent.num_steps_per_env=24", "agent.algorithm.gradient_length=4"]
         + ["agent.algorithm.learning_rate=3e-4", "agent.save_interval=1"]
         + [f"env.scene.terrain.terrain_generator.{key}={value}" for key, value in SMALL_TERRAIN.items()]
     )
     assert result["teacher_run"] == str(teacher_folder)
     student_run = Path(result["student_run"])
-    final = student_run / "model_5.pt"
+    final = student_run / "model_2.pt"
 
     # The frozen teacher is the shipped actor, bit for bit; the student has the depth encoder
     shipped = load_checkpoint(str(teacher_checkpoint))["actor_state_dict"]
@@ -119,12 +117,12 @@ def test_cnn_depth_student_learns_from_the_shipped_rough_teacher(tmp_path):
     assert any(name.startswith("cnns.depth") for name in saved["student_state_dict"])
 
     # It learned: on the same teacher-driven states, its actions are much closer to the teacher's than at its start.
-    # Early DAgger iterations swing (the student's own states change as its robots fall less), so the last three
-    # checkpoints are averaged. Measured: 3.32 -> 1.73, 2.09, 1.98 and 3.24 -> 2.00, 2.53, 1.76 (lr 3e-4, 6 iterations x
-    # 12 gradient steps of 128 samples; the config's 1e-3 swings more at this batch size)
+    # The first iterations teach it the teacher's posture (measured 3.32 -> 1.80, 1.54 and 3.24 -> 1.85, 1.55 after
+    # iterations 1 and 2; lr 3e-4, 12 gradient steps of 128 samples per iteration); later ones swing as the states the
+    # student visits change (3.10 at iteration 4 of one run), so the test stops at 3 and averages the last two
     before = _imitation_error(student_run, teacher_checkpoint)
-    after = [_imitation_error(student_run, student_run / f"model_{it}.pt") for it in (3, 4, 5)]
-    assert sum(after) / 3 < 0.75 * before, (before, after)
+    after = [_imitation_error(student_run, student_run / f"model_{it}.pt") for it in (1, 2)]
+    assert sum(after) / 2 < 0.7 * before, (before, after)
 
 
 def test_the_shipped_depth_students_are_models_of_the_shipped_teacher():
