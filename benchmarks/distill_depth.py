@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     summary["load_average_end"] = os.getloadavg()[0]
     with open(os.path.join(out_dir, f"{NAME}.json"), "w", encoding="utf-8") as file:
         json.dump(summary, file, indent=2)
-    print(f"[{NAME}] {machine}")
+    print(f"[{NAME}] {machine_line()} (at the end)")
     print(comparison_markdown(summary["teacher"], summary["students"]))
     for student, entry in summary["students"].items():
         wall = entry["distill_wall_time_s"]

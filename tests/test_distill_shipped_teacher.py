@@ -127,7 +127,7 @@ def test_cnn_depth_student_learns_from_the_shipped_rough_teacher(tmp_path):
 
 def test_the_shipped_depth_students_are_models_of_the_shipped_teacher():
     teacher = load_checkpoint(str(Path(_shipped_folder("RslSim/Go2-Rough-v0")) / "model_549.pt"))["actor_state_dict"]
-    for name, model in (("depth_recurrent", "rnn."),):
+    for name, model in (("depth_recurrent", "rnn."), ("depth_cnn", "mlp.")):
         folder = Path(_shipped_folder(DEPTH_TASK)).parent / name
         (path,) = folder.glob("model_*.pt")
         assert path.stat().st_size < 5 * 1024 * 1024

@@ -56,7 +56,10 @@ _ISAACLAB_EVALUATION = {
 _MIRROR = {"rsl_sim_mirror_entry_point": f"{_HERE}.mirror:go2_mirror"}
 _FLAT_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/flat"}
 _ROUGH_POLICY = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/rough"}
-_DEPTH_POLICIES = {"rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/depth_recurrent"}
+_DEPTH_POLICIES = {
+    "rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/depth_recurrent",
+    "rsl_sim_pretrained_checkpoint_cnn": f"{_HERE}:policies/depth_cnn",
+}
 _DEPTH_AGENTS = {
     "rsl_sim_agent_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
     "rsl_sim_distillation_cfg_entry_point": f"{_DISTILLATION}:unitree_go2_rough_depth_distillation_cfg",
