@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"[{NAME}] {machine}")
     teacher = ["--teacher_run", args.teacher_run] if args.teacher_run else ["--use_pretrained_teacher"]
     teacher_eval = [args.teacher_run] if args.teacher_run else ["--use_pretrained_checkpoint"]
-    summary: dict[str, Any] = {"machine": machine, "args": {k: v for k, v in vars(args).items()}, "students": {}}
+    summary: dict[str, Any] = {"machine": machine, "args": dict(vars(args)), "students": {}}
 
     # The teacher on its own task
     summary["teacher"] = evaluate(args, teacher_eval, args.teacher_task, os.path.join(out_dir, "teacher.json"))

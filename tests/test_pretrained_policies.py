@@ -31,6 +31,16 @@ def _shipped_folder(task: str = TASK) -> str:
     return resolve_package_folder(entry, source=task)
 
 
+def _shipped_checkpoint(task: str, name: str, checkpoint: str) -> tuple[str, dict]:
+    """The task's shipped folder ``go2/policies/<name>`` and its one checkpoint (< 2 MB), loaded weights-only."""
+    folder = _shipped_folder(task)
+    assert folder.endswith(os.path.join("go2", "policies", name))
+    assert [file for file in os.listdir(folder) if file.endswith(".pt")] == [checkpoint]
+    path = os.path.join(folder, checkpoint)
+    assert os.path.getsize(path) < 2 * 1024 * 1024
+    return folder, load_checkpoint(path)  # weights_only=True
+
+
 def _snapshot(folder: str) -> dict[str, tuple[int, int]]:
     """Every file under ``folder`` with its size and modification time."""
     files = {}
@@ -42,18 +52,12 @@ def _snapshot(folder: str) -> dict[str, tuple[int, int]]:
 
 
 def test_registered_folder_holds_one_weights_only_checkpoint_and_the_run_params():
-    folder = _shipped_folder()
-    assert folder.endswith(os.path.join("go2", "policies", "flat"))
+    folder, data = _shipped_checkpoint(TASK, "flat", "model_624.pt")
     assert (
         gymnasium.spec(TASK).kwargs[PRETRAINED_CHECKPOINT]
         == "rsl_sim.tasks.locomotion.velocity.config.go2:policies/flat"
     )
     assert _shipped_folder(ISAACLAB_TASK) == folder  # the same policy for the Isaac Lab flat task
-    checkpoints = [name for name in os.listdir(folder) if name.endswith(".pt")]
-    assert checkpoints == ["model_624.pt"]
-    path = os.path.join(folder, checkpoints[0])
-    assert os.path.getsize(path) < 2 * 1024 * 1024
-    data = load_checkpoint(path)  # weights_only=True
     assert set(data) == {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"}
     assert data["iter"] == 624
     assert data["actor_state_dict"]["mlp.0.weight"].shape == (128, 48)  # policy group [48]
@@ -176,13 +180,7 @@ ROUGH_TASK = "RslSim/Go2-Rough-v0"
 
 
 def test_rough_teacher_folder_holds_a_weights_only_checkpoint_of_the_rough_inputs():
-    folder = _shipped_folder(ROUGH_TASK)
-    assert folder.endswith(os.path.join("go2", "policies", "rough"))
-    checkpoints = [name for name in os.listdir(folder) if name.endswith(".pt")]
-    assert checkpoints == ["model_549.pt"]
-    path = os.path.join(folder, checkpoints[0])
-    assert os.path.getsize(path) < 2 * 1024 * 1024
-    data = load_checkpoint(path)  # weights_only=True
+    folder, data = _shipped_checkpoint(ROUGH_TASK, "rough", "model_549.pt")
     assert set(data) == {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"}
     assert data["actor_state_dict"]["mlp.0.weight"].shape == (128, 235)  # policy group: 48 + 187 height scan
     assert data["critic_state_dict"]["mlp.0.weight"].shape == (128, 249)
