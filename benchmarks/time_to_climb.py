@@ -53,14 +53,18 @@ import time
 from datetime import datetime
 from typing import Any
 
-import gymnasium
-import torch
+from rsl_sim.cli.threads import configure_cpu_threads, prefer_passive_openmp_wait
+
+# As rsl-sim train: idle OpenMP threads sleep (set before torch loads), so the learner can use every core
+prefer_passive_openmp_wait()
+
+import gymnasium  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from time_to_walk import add_training_args, load_agent_cfg, resume_run, train_stats  # noqa: E402
 
 import rsl_sim.tasks  # noqa: E402, F401  (registers the RslSim/Go2 ids)
-from rsl_sim.cli.envs import configure_cpu_threads  # noqa: E402
 from rsl_sim.cli.runs import read_run_info, write_run_info  # noqa: E402
 from rsl_sim.tasks.locomotion.velocity.mirror_builder import find_velocity_env  # noqa: E402
 from rsl_sim.tasks.locomotion.velocity.rough_evaluation import (  # noqa: E402

@@ -2,9 +2,9 @@
 
 The run is the README's main job (``python scripts/train.py --task RslSim/Go2-Flat-v0``, i.e. ``rsl-sim train``): the
 task's registered agent config (``rsl_sim_agent_cfg_entry_point``), the env config's number of robots, seed 42, the
-learner on the CPU with the command line's torch threads (half of the CPUs, one on a 2-core machine, unless
-OMP_NUM_THREADS is set). Every ``--eval_interval`` iterations, in the same process,
-the script saves a checkpoint and evaluates the current policy with
+learner on the CPU with the command line's torch threads (every CPU, idle OpenMP threads sleeping:
+``rsl_sim/cli/threads.py``; OMP_NUM_THREADS or ``--torch_threads`` choose). Every ``--eval_interval`` iterations, in
+the same process, the script saves a checkpoint and evaluates the current policy with
 :func:`rsl_sim.tasks.locomotion.velocity.evaluation.evaluate_velocity_policy` (fixed commands and seeds, noise and
 randomization as in training). The policy walks when the overall tracking error is at most ``--max_lin_vel_error``
 with at least ``--min_no_fall_rate`` of the episodes without a fall. The commands and both thresholds are the task's:
@@ -37,20 +37,24 @@ import time
 from datetime import datetime
 from typing import Any
 
-import gymnasium
-import torch
+from rsl_sim.cli.threads import configure_cpu_threads, prefer_passive_openmp_wait
 
-import rsl_sim.tasks  # noqa: F401  (registers the RslSim/Go2 ids)
-from rsl_sim.cli.envs import configure_cpu_threads
-from rsl_sim.cli.runs import write_run_info
-from rsl_sim.tasks.locomotion.velocity.evaluation import (
+# As rsl-sim train: idle OpenMP threads sleep (set before torch loads), so the learner can use every core
+prefer_passive_openmp_wait()
+
+import gymnasium  # noqa: E402
+import torch  # noqa: E402
+
+import rsl_sim.tasks  # noqa: E402, F401  (registers the RslSim/Go2 ids)
+from rsl_sim.cli.runs import write_run_info  # noqa: E402
+from rsl_sim.tasks.locomotion.velocity.evaluation import (  # noqa: E402
     evaluate_velocity_policy,
     format_table,
     make_evaluation_env,
     meets_walking_criterion,
 )
-from rsl_sim.utils.callables import resolve_callable
-from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
+from rsl_sim.utils.callables import resolve_callable  # noqa: E402
+from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -14,12 +14,13 @@ import pytest
 import torch
 from gymnasium.envs.classic_control.pendulum import PendulumEnv
 
-from rsl_sim.cli import run_command
+from rsl_sim.cli import run_command, threads
 from rsl_sim.cli.agent_config import prepare_agent_cfg
 from rsl_sim.cli.default_agent import default_ppo_cfg
-from rsl_sim.cli.envs import EnvRequest, configure_cpu_threads, open_env
+from rsl_sim.cli.envs import EnvRequest, open_env
 from rsl_sim.cli.errors import CliError
 from rsl_sim.cli.tasks import load_agent_cfg
+from rsl_sim.cli.threads import configure_cpu_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
@@ -183,22 +184,52 @@ def _load_policy(env, agent_cfg, path):
     return runner.get_inference_policy()
 
 
-def test_cpu_learner_uses_half_the_cpus_unless_omp_num_threads_is_set(monkeypatch):
+def test_cpu_learner_threads_half_when_openmp_spins_all_when_it_sleeps(monkeypatch):
     previous = torch.get_num_threads()
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     try:
         torch.set_num_threads(3)
-        configure_cpu_threads("cuda:0")  # a GPU learner leaves the threads alone
+        assert configure_cpu_threads("cuda:0") is None  # a GPU learner leaves the threads alone
         assert torch.get_num_threads() == 3
-        configure_cpu_threads("cpu")
-        assert torch.get_num_threads() == 4
+        # torch was imported before any policy was set (this test process): OpenMP spins, half of the CPUs
+        monkeypatch.setattr(threads, "_PASSIVE_FROM_START", False)
+        monkeypatch.setattr(threads, "_passive_before_torch", False)
+        assert configure_cpu_threads("cpu") == 4 and torch.get_num_threads() == 4
         monkeypatch.setattr(os, "cpu_count", lambda: 1)
-        configure_cpu_threads("cpu")
-        assert torch.get_num_threads() == 1  # at least one
+        assert configure_cpu_threads("cpu") == 1  # at least one
+        # Idle threads sleep (OMP_WAIT_POLICY=PASSIVE before torch loaded): every CPU
+        monkeypatch.setattr(os, "cpu_count", lambda: 8)
+        monkeypatch.setattr(threads, "_passive_before_torch", True)
+        assert configure_cpu_threads("cpu") == 8 and torch.get_num_threads() == 8
         monkeypatch.setenv("OMP_NUM_THREADS", "2")  # chosen explicitly: kept
         torch.set_num_threads(3)
-        configure_cpu_threads("cpu")
-        assert torch.get_num_threads() == 3
+        assert configure_cpu_threads("cpu") is None and torch.get_num_threads() == 3
     finally:
         torch.set_num_threads(previous)
+
+
+def test_command_line_sets_passive_openmp_wait_before_torch_loads_unless_the_user_chose():
+    probe = (
+        "import os, sys; from rsl_sim.cli import threads; set_now = threads.prefer_passive_openmp_wait(); "
+        "import torch; print(set_now, os.environ.get('OMP_WAIT_POLICY'), threads.openmp_wait_is_passive(), "
+        "threads.prefer_passive_openmp_wait())"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+    run = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["True", "PASSIVE", "True", "False"]
+    # The user's policy wins, and so does a torch that is already loaded
+    run = subprocess.run(
+        [sys.executable, "-c", probe], env={**env, "OMP_WAIT_POLICY": "ACTIVE"}, capture_output=True, text=True
+    )
+    assert run.stdout.split() == ["False", "ACTIVE", "False", "False"]
+    late = "import os, torch; from rsl_sim.cli import threads; "
+    late += "print(threads.prefer_passive_openmp_wait(), 'OMP_WAIT_POLICY' in os.environ)"
+    run = subprocess.run([sys.executable, "-c", late], env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "False"]
+    # rsl-sim itself: a command (here `list`, which imports torch and the tasks) runs with the policy set before
+    cli = "import os, sys; from rsl_sim.cli import main, threads; code = main(['list']); "
+    cli += "print('RESULT', code, 'torch' in sys.modules, os.environ.get('OMP_WAIT_POLICY'), "
+    cli += "threads.openmp_wait_is_passive())"
+    run = subprocess.run([sys.executable, "-c", cli], env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.split("RESULT")[-1].split() == ["0", "True", "PASSIVE", "True"]

@@ -47,6 +47,10 @@ CRITIC_TERMS = [
 ]
 
 
+ROLLOUT_FIELDS = dict.fromkeys(("old_actions_log_prob", "values", "advantages", "returns"))
+"""Rollout tensors of a mini-batch that the symmetry tests leave out (None)."""
+
+
 def _mirror(copies=("left_right",)):
     return MirrorFunction(
         LAYOUT,
@@ -170,6 +174,45 @@ def test_mirror_loss_is_zero_for_equivariant_actor_and_positive_otherwise():
     batch = SimpleNamespace(observations=obs, actions=torch.randn(64, 12))
     loss = symmetry.compute_loss(_LinearActor(generic), batch, 64)
     assert loss.item() > 1e-2 and loss.requires_grad
+
+
+@pytest.mark.parametrize("augmented", [True, False], ids=["augmented batch", "mirror loss only"])
+def test_mirror_loss_reusing_the_update_mean_equals_a_fresh_forward(augmented):
+    mirror = MirrorFunction(LAYOUT, {"policy": POLICY_TERMS})
+    actor = _LinearActor(torch.randn(12, 48))
+    obs = TensorDict({"policy": torch.randn(64, 48)}, [64])
+    actions = torch.randn(64, 12)
+
+    def loss_and_grad(reuse):
+        symmetry = Symmetry(None, mirror, use_data_augmentation=augmented, use_mirror_loss=True, mirror_loss_coeff=1.0)
+        batch = SimpleNamespace(observations=obs, actions=actions, **ROLLOUT_FIELDS)
+        symmetry.augment_batch(batch, 64)
+        mean = actor(batch.observations) if reuse else None  # the update's forward pass, before the loss
+        actor.zero_grad()
+        loss = symmetry.compute_loss(actor, batch, 64, mean_actions=mean)
+        loss.backward()
+        assert batch.observations.batch_size[0] == 128  # augmented in place either way (RSL-RL 5.x)
+        return loss.detach(), actor.weight.grad.clone()
+
+    fresh_loss, fresh_grad = loss_and_grad(reuse=False)
+    reused_loss, reused_grad = loss_and_grad(reuse=True)
+    assert fresh_loss.item() > 1e-2
+    torch.testing.assert_close(reused_loss, fresh_loss)
+    torch.testing.assert_close(reused_grad, fresh_grad)
+
+
+def test_logged_mirror_loss_builds_no_graph_and_checks_mean_rows():
+    mirror = MirrorFunction(LAYOUT, {"policy": POLICY_TERMS})
+    actor = _LinearActor(torch.randn(12, 48))
+    symmetry = Symmetry(None, mirror, use_data_augmentation=True)
+    batch = SimpleNamespace(
+        observations=TensorDict({"policy": torch.randn(8, 48)}, [8]), actions=torch.randn(8, 12), **ROLLOUT_FIELDS
+    )
+    symmetry.augment_batch(batch, 8)
+    loss = symmetry.compute_loss(actor, batch, 8, mean_actions=actor(batch.observations))
+    assert loss.item() > 0.0 and loss.grad_fn is None
+    with pytest.raises(ValueError, match="mean_actions has 8 rows for a batch of 16"):
+        symmetry.compute_loss(actor, batch, 8, mean_actions=torch.zeros(8, 12))
 
 
 def test_augment_batch_repeats_rollout_tensors():

@@ -387,7 +387,9 @@ class PPO(PPOStateMixin):
 
             # Mirror loss (added when use_mirror_loss, else only reported)
             if self.symmetry is not None:
-                symmetry_loss = self.symmetry.compute_loss(self.actor, batch, original_batch_size)
+                symmetry_loss = self.symmetry.compute_loss(
+                    self.actor, batch, original_batch_size, mean_actions=self.actor.output_mean
+                )
                 if self.symmetry.use_mirror_loss:
                     loss = loss + self.symmetry.mirror_loss_coeff * symmetry_loss
                 extension_losses.append(symmetry_loss)

@@ -12,18 +12,16 @@ Every env is wrapped into an rsl_sim :class:`~rsl_sim.env.VecEnv` and closed whe
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
 from .errors import CliError, from_import_error, missing_dependency
 from .isaaclab_video import IsaacLabVideo
 from .overrides import Override, apply_overrides
-from .progress import status
+from .progress import info, status
 from .tasks import env_cfg_entry_point, get_spec, is_isaaclab_task, isaaclab_available, load_env_cfg
+from .threads import configure_cpu_threads
 
 DEFAULT_NUM_ENVS = 16
 """Environments of a plain gymnasium id when ``--num_envs`` is not given (rsl_sim tasks use their config's)."""
@@ -132,7 +130,9 @@ def _make_gymnasium_env(request: EnvRequest, env_cfg: Any) -> Any:
     """``GymnasiumVecEnvWrapper.from_id`` with the config (if any) and the number of envs."""
     from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 
-    configure_cpu_threads(request.device)
+    threads = configure_cpu_threads(request.device)
+    if threads is not None:
+        info(f"torch threads: {threads} (rsl_sim/cli/threads.py; OMP_NUM_THREADS chooses)")
     num_envs = request.num_envs
     if num_envs is None:
         num_envs = getattr(getattr(env_cfg, "scene", None), "num_envs", None) or DEFAULT_NUM_ENVS
@@ -156,18 +156,3 @@ def _make_gymnasium_env(request: EnvRequest, env_cfg: Any) -> Any:
         if isinstance(error, TypeError) and "unexpected keyword" not in str(error):
             raise
         raise CliError(f"cannot build the env of '{request.task}': {error}") from error
-
-
-def configure_cpu_threads(device: str) -> None:
-    """Use half of the CPUs (at least one) for torch when the learner runs on the CPU and OMP_NUM_THREADS is unset.
-
-    The CPU simulators step on their own threads between the policy's forward passes and updates, and torch's intra-op
-    threads busy-wait: on a small or shared machine every torch thread beyond the free cores slows the learner several
-    times over (measured on 2 shared cores: a Go2 PPO update of 24k samples takes 0.7 s with one torch thread and
-    6.5 s with two). Setting OMP_NUM_THREADS chooses the number explicitly.
-
-    Args:
-        device: The learner device, e.g. ``"cpu"`` or ``"cuda:0"`` (a GPU learner leaves the threads alone).
-    """
-    if str(device).startswith("cpu") and "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // 2))

@@ -17,6 +17,7 @@ from typing import Any
 
 from .arguments import CliParser
 from .errors import USAGE_EXIT_CODE, CliError
+from .threads import prefer_passive_openmp_wait
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("rsl_sim.cli.train", "train a policy (PPO or the task's runner) on a task"),
@@ -34,6 +35,8 @@ PROG = "rsl-sim"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 2 user error, 130 interrupted)."""
+    # Before any command imports torch: idle OpenMP threads sleep, so a CPU learner can use every core (threads.py)
+    prefer_passive_openmp_wait()
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command_name(argv)
     prog = f"{PROG} {command}" if command in COMMANDS else PROG

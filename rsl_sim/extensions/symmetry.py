@@ -95,33 +95,56 @@ class Symmetry:
             if value is not None:
                 setattr(batch, name, value.repeat(num_aug, *([1] * (value.dim() - 1))))
 
-    def compute_loss(self, actor: Any, batch: Any, original_batch_size: int) -> torch.Tensor:
+    def compute_loss(
+        self, actor: Any, batch: Any, original_batch_size: int, mean_actions: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Mirror loss: MSE between ``actor(mirror(obs))`` and ``mirror(actor(obs))`` over the mirrored copies.
 
         Without ``use_data_augmentation`` the mini-batch is not augmented yet: as in RSL-RL 5.x, the observations are
         augmented here and ``batch.observations`` is replaced by the augmented ``[original_batch_size * num_aug]``
         batch (originals first; the other fields keep their size), which code written against the reference may read.
 
+        RSL-RL runs the actor once more on the whole augmented batch for this loss. The update has already computed
+        the actor's mean on ``batch.observations`` (its stochastic forward pass); passed as ``mean_actions`` it is
+        reused, so only what is new is computed: nothing with augmentation, the mirrored copies without it. The
+        result is the same function of the same parameters (same value and gradient up to float32 rounding). When
+        the loss is only logged (``use_mirror_loss`` False) it is computed without an autograd graph.
+
         Args:
-            actor: The actor model; called deterministically (its mean action).
+            actor: The actor model; called deterministically (its mean action) where ``mean_actions`` does not cover.
             batch: The mini-batch (augmented or not).
             original_batch_size: Number of original samples at the front of the batch.
+            mean_actions: The actor's mean actions ``[len(batch.observations), num_actions]`` on ``batch.observations``
+                as passed in (before this call augments them), or None to compute everything here.
 
         Returns:
             A scalar loss, detached when ``use_mirror_loss`` is False.
+
+        Raises:
+            ValueError: If ``mean_actions`` does not have one row per observation of the batch.
         """
-        if not self.use_data_augmentation:
-            batch.observations, _ = self.data_augmentation_func(env=self.env, obs=batch.observations, actions=None)
-        observations = batch.observations
-        self._num_aug(observations.batch_size[0], original_batch_size)
-        mean_actions = actor(observations)
-        # Mirror the actor's mean action on the originals: [original * num_aug] with the originals first
-        _, mirrored_means = self.data_augmentation_func(
-            env=self.env, obs=None, actions=mean_actions[:original_batch_size]
-        )
-        loss = torch.nn.functional.mse_loss(
-            mean_actions[original_batch_size:], mirrored_means[original_batch_size:].detach()
-        )
+        if mean_actions is not None and mean_actions.shape[0] != batch.observations.batch_size[0]:
+            raise ValueError(
+                f"mean_actions has {mean_actions.shape[0]} rows for a batch of {batch.observations.batch_size[0]} "
+                "observations; pass the actor's mean on batch.observations (or None)."
+            )
+        with torch.set_grad_enabled(self.use_mirror_loss and torch.is_grad_enabled()):
+            if not self.use_data_augmentation:
+                batch.observations, _ = self.data_augmentation_func(env=self.env, obs=batch.observations, actions=None)
+            observations = batch.observations
+            self._num_aug(observations.batch_size[0], original_batch_size)
+            if mean_actions is None:
+                mean_actions = actor(observations)
+            elif mean_actions.shape[0] != observations.batch_size[0]:
+                # Only the originals' means are known: the actor runs on the mirrored copies alone
+                mean_actions = torch.cat([mean_actions, actor(observations[original_batch_size:])])
+            # Mirror the actor's mean action on the originals: [original * num_aug] with the originals first
+            _, mirrored_means = self.data_augmentation_func(
+                env=self.env, obs=None, actions=mean_actions[:original_batch_size]
+            )
+            loss = torch.nn.functional.mse_loss(
+                mean_actions[original_batch_size:], mirrored_means[original_batch_size:].detach()
+            )
         return loss if self.use_mirror_loss else loss.detach()
 
     @staticmethod
