@@ -9,6 +9,7 @@ from test_ppo import NUM_STEPS, RandomEnv, collect, make_cfg
 
 from rsl_sim.algorithms import PPO
 from rsl_sim.extensions import Invariant, JointTerm, MirrorFunction, MirrorLayout, PolarVector
+from rsl_sim.modules.linear import use_onednn_linear
 
 
 class _TimedEnv(RandomEnv):
@@ -122,6 +123,39 @@ def test_ppo_with_symmetry_runs_a_full_update(symmetry):
         assert seen == [2 * mini_batch] * num_steps
     else:
         assert seen == [mini_batch, mini_batch] * num_steps  # originals, then the mirrored copies alone
+
+
+@pytest.mark.parametrize(
+    "symmetry",
+    [
+        {"use_data_augmentation": True},
+        {"use_mirror_loss": True, "mirror_loss_coeff": 1.0},
+        {"use_data_augmentation": True, "use_mirror_loss": True, "mirror_loss_coeff": 0.5},
+    ],
+    ids=["augmentation", "mirror loss", "both"],
+)
+def test_first_symmetric_update_matches_rsl_rl(symmetry):
+    """rsl_sim reuses the update's actor mean for the mirror loss; RSL-RL runs the actor again: same update."""
+    reference = pytest.importorskip("rsl_rl.algorithms")
+    results = []
+    for ppo_class in (reference.PPO, PPO):
+        torch.manual_seed(0)
+        env = RandomEnv()
+        cfg = make_cfg(symmetry_cfg={"data_augmentation_func": MIRROR, **symmetry})
+        cfg["multi_gpu"] = None
+        with use_onednn_linear(False):
+            alg = ppo_class.construct_algorithm(env.get_observations(), env, cfg, "cpu")
+            alg.train_mode()
+            collect(alg, env)
+            losses = alg.update()
+        params = torch.cat([p.detach().flatten() for p in alg.actor.parameters()])
+        results.append((losses, alg.learning_rate, params))
+    (ref_losses, ref_lr, ref_params), (losses, lr, params) = results
+    assert losses.keys() == ref_losses.keys() and lr == pytest.approx(ref_lr, rel=1e-6)
+    assert losses["symmetry"] > 0.0
+    for key, value in losses.items():
+        assert value == pytest.approx(ref_losses[key], rel=1e-5, abs=1e-7), key
+    torch.testing.assert_close(params, ref_params, rtol=1e-5, atol=1e-6)
 
 
 def test_mirror_loss_pulls_the_actor_towards_equivariance():
