@@ -6,19 +6,23 @@ thread holds a core that the simulator's threads, another process or the thread 
 simulators step between the policy's forward passes and updates, and laptops and CI machines share their cores, so
 the command line asks OpenMP to let idle threads sleep (``OMP_WAIT_POLICY=PASSIVE``) and then gives torch every CPU.
 
-Measured with ``benchmarks/time_to_walk.py`` (Go2 flat, 1024 robots, iterations 10-20, collection + update seconds
-per iteration) on a 2-core AMD EPYC (Zen 4) VM, 2026-12-04:
+Measured with ``benchmarks/time_to_walk.py`` (Go2 flat, 1024 robots, iteration 20; collection + update seconds per
+iteration, two runs each where two are given) on a 2-core AMD EPYC (Zen 4, AVX-512) VM, 2026-12-04; "one core busy":
+a ``yes > /dev/null`` process beside the run:
 
-==========================  ===========  ==========================
-torch threads, wait policy  cores free   collect + learn per iteration
-==========================  ===========  ==========================
-1 (the former default)      2            0.90 + 0.91 s
-2, spinning (torch default) 2            0.95 + 0.55 s
-2, passive (this default)   2            0.91-0.94 + 0.65-0.67 s
-1                           1 (one busy) 1.33 + 0.93 s
-2, spinning                 1 (one busy) 1.63 + 2.27 s
-2, passive                  1 (one busy) 1.33 + 1.04 s
-==========================  ===========  ==========================
+===============================  ==============  ===============================
+torch threads, OpenMP wait       cores           collect + learn per iteration
+===============================  ==============  ===============================
+1 (the former default)           free            0.90 + 0.91 s, 0.91 + 0.99 s
+2, spinning (torch's default)    free            0.95 + 0.55 s
+2, passive (this default)        free            0.94 + 0.67 s, 0.91 + 0.65 s
+1                                one busy        1.33 + 0.93 s, 1.35 + 0.99 s
+2, spinning                      one busy        1.63 + 2.27 s
+2, passive                       one busy        1.33 + 1.04 s, 1.45 + 1.06 s
+===============================  ==============  ===============================
+
+With the cores free, two sleeping threads update 1.4-1.5x faster than one; with a core taken they lose 3-7 % of the
+iteration, where spinning threads lose 70 %.
 
 libgomp reads ``OMP_WAIT_POLICY`` once, when torch is first imported, so :func:`prefer_passive_openmp_wait` must run
 before that (``rsl-sim`` calls it first thing); a process that imported torch earlier keeps torch's own policy and
