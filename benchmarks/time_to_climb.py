@@ -83,6 +83,7 @@ from rsl_sim.tasks.locomotion.velocity.rough_scores import (  # noqa: E402
 from rsl_sim.tasks.locomotion.velocity.warm_start import hidden_dims, widen_checkpoint  # noqa: E402
 from rsl_sim.utils.callables import resolve_callable  # noqa: E402
 from rsl_sim.utils.checkpoint import load_checkpoint  # noqa: E402
+from rsl_sim.utils.machine import machine_line  # noqa: E402
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper  # noqa: E402
 
 NAME = "time_to_climb"
@@ -190,7 +191,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     start_text = "from scratch" if init is None else f"from {args.init_checkpoint} ({init['task']}, widened)"
     print(f"[{NAME}] {args.task}: {args.num_envs} robots, {agent_cfg['num_steps_per_env']} steps/env, {start_text}")
-    print(f"[{NAME}] run {run_dir}; {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start")
+    machine = machine_line()
+    print(f"[{NAME}] run {run_dir}; machine at start: {machine}")
 
     # Train in chunks of eval_interval iterations; evaluate in between
     summary: dict[str, Any] = {
@@ -200,6 +202,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "agent_override": args.agent_override,
         "init_checkpoint": None if init is None else os.path.abspath(args.init_checkpoint),
         "init_task": None if init is None else init["task"],
+        "machine": machine,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "criterion": {

@@ -18,6 +18,7 @@ and load average. Everything is also written to ``<run folder>/time_to_walk.json
 Usage::
 
     python benchmarks/time_to_walk.py                       # stops at the first walking evaluation
+    python benchmarks/time_to_walk.py --agent rsl_sim_with_symmetry_cfg_entry_point --seed 1 --eval_interval 25
     python benchmarks/time_to_walk.py --eval_interval 20 --max_iterations 600 --continue_after_walking
     python benchmarks/time_to_walk.py --resume logs/unitree_go2_flat/<run>/model_549.pt --seed 1   # a stopped run
     python benchmarks/time_to_walk.py --agent_override algorithm.learning_rate=5e-4 num_steps_per_env=32
@@ -54,6 +55,7 @@ from rsl_sim.tasks.locomotion.velocity.evaluation import (  # noqa: E402
     meets_walking_criterion,
 )
 from rsl_sim.utils.callables import resolve_callable  # noqa: E402
+from rsl_sim.utils.machine import machine_line  # noqa: E402
 from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper  # noqa: E402
 
 
@@ -202,6 +204,8 @@ def resume_run(
         None,
     )
     summary["resumed_from"] = os.path.abspath(checkpoint)
+    # A resumed run's figures may mix machines: keep the stopped run's machine beside this one's
+    summary["machine_before_resume"] = previous.get("machine", "not recorded")
     return done, records[-1]["train_time_s"], records[-1]["wall_time_s"]
 
 
@@ -247,7 +251,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     write_run_info(run_dir, {"command": "benchmarks/time_to_walk.py", "task": args.task, "agent": args.agent})
     eval_env = make_evaluation_env(args.task, num_envs=args.eval_num_envs, episode_length_s=args.eval_episode_length_s)
     print(f"[time_to_walk] {args.task}: {num_envs} robots, {agent_cfg['num_steps_per_env']} steps/env, run {run_dir}")
-    print(f"[time_to_walk] {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start")
+    machine = machine_line()
+    print(f"[time_to_walk] machine at start: {machine}")
 
     # Train in chunks of eval_interval iterations; evaluate in between
     summary: dict[str, Any] = {
@@ -255,6 +260,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "num_envs": num_envs,
         "agent_cfg": agent_cfg,
         "agent_override": args.agent_override,
+        "machine": machine,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "criterion": {"max_lin_vel_error": args.max_lin_vel_error, "min_no_fall_rate": args.min_no_fall_rate},

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_runner import TrackingEnv, make_cfg
+from tracking_env import TrackingEnv, make_cfg
 
 from rsl_sim.cli.agent_config import load_checkpoint as cli_load_checkpoint
 from rsl_sim.cli.errors import CliError

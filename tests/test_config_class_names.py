@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_runner import TrackingEnv, make_cfg
+from tracking_env import TrackingEnv, make_cfg
 
 from rsl_sim.cli.agent_config import runner_class_of
 from rsl_sim.cli.errors import CliError

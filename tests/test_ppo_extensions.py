@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from random_env import NUM_STEPS, RandomEnv, collect, make_cfg
 from tensordict import TensorDict
-from test_ppo import NUM_STEPS, RandomEnv, collect, make_cfg
 
 from rsl_sim.algorithms import PPO
 from rsl_sim.extensions import Invariant, JointTerm, MirrorFunction, MirrorLayout, PolarVector
