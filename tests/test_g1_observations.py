@@ -96,3 +96,14 @@ def test_joint_terms_follow_the_physx_joint_order(env):
     act_ids = np.array([env.model.actuator(name).id for name in G1_JOINT_NAMES])
     env.action_term.apply()
     np.testing.assert_allclose(sim.ctrl[:, act_ids], robot.default_joint_pos + 0.5 * actions)
+
+
+def test_critic_added_mass_is_what_the_startup_event_added_to_the_torso(env):
+    # Isaac Lab's G1 config randomizes the torso_link's mass, not the pelvis's (the base): the critic reads that body
+    torso = env.robot.body_names.index("torso_link")
+    added = env.sim.model_field("body_mass")[:, torso + 1] - env.model.body_mass[torso + 1]
+    assert np.abs(added).min() > 0.01  # log-uniform scale in [0.8, 1.25] of about 7.8 kg
+    critic = env.observation_manager.compute_group("critic").astype(np.float64)
+    np.testing.assert_allclose(critic[:, -1], added, rtol=1e-6, atol=1e-5)
+    pelvis = env.robot.base_body_id
+    np.testing.assert_array_equal(env.sim.model_field("body_mass")[:, pelvis], env.model.body_mass[pelvis])

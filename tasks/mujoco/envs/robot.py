@@ -71,7 +71,7 @@ class RobotData:
         # Physical parameters that events randomize, per env
         self.default_body_mass = model.body_mass[1:].copy()
         self.default_base_mass = float(model.body_mass[self.base_body_id])
-        self.base_mass = np.full(self.num_envs, self.default_base_mass)
+        self.body_mass = np.tile(self.default_body_mass, (self.num_envs, 1))
         self.base_com_b = np.tile(model.body_ipos[self.base_body_id], (self.num_envs, 1))
         self.friction = np.full(self.num_envs, np.nan)
 
@@ -79,6 +79,11 @@ class RobotData:
         self._prev_joint_vel = np.zeros((self.num_envs, self.num_joints))
         self.joint_acc = np.zeros((self.num_envs, self.num_joints))
         self.update()
+
+    @property
+    def base_mass(self) -> np.ndarray:
+        """Mass of the base body per env [kg], ``[N]`` (a view of :attr:`body_mass`, which the mass events write)."""
+        return self.body_mass[:, self.base_body_id - 1]
 
     # Refresh
     def update(self, qvel_substeps: np.ndarray | None = None, physics_dt: float | None = None) -> None:

@@ -126,9 +126,7 @@ def randomize_rigid_body_mass(
         ratio = masses / default
         inertia = env.sim.model_field("body_inertia")
         inertia[rows, model_bodies] = env.default_body_inertia[bodies] * ratio[..., None]
-    base = np.flatnonzero(model_bodies == env.robot.base_body_id)
-    if base.size:
-        env.robot.base_mass[env_ids] = masses[:, base[0]]
+    env.robot.body_mass[rows, bodies] = masses
 
 
 @changes_model_constants

@@ -88,6 +88,16 @@ def friction_coefficient(env: VelocityEnv) -> np.ndarray:
     return env.robot.friction[:, None]
 
 
-def added_base_mass(env: VelocityEnv) -> np.ndarray:
-    """Base mass minus the model's base mass [kg], ``[N, 1]``."""
-    return (env.robot.base_mass - env.robot.default_base_mass)[:, None]
+def added_base_mass(env: VelocityEnv, asset_cfg: EntitySelection | None = None) -> np.ndarray:
+    """Mass the randomization added to the base [kg]: current minus the model's mass, ``[N, 1]``.
+
+    Args:
+        env: The env.
+        asset_cfg: The robot bodies whose added masses are summed, where the mass event randomizes another body than
+            the base (the G1's ``torso_link``, as in Isaac Lab's G1 config); None: the base.
+    """
+    robot = env.robot
+    if asset_cfg is None:
+        return (robot.base_mass - robot.default_base_mass)[:, None]
+    bodies = np.arange(len(robot.body_names))[asset_cfg.body_ids]
+    return np.sum(robot.body_mass[:, bodies] - robot.default_body_mass[bodies], axis=1, keepdims=True)

@@ -118,6 +118,9 @@ class G1RoughEnvCfg(VelocityEnvCfg):
         self.terminations["base_contact"].params["sensor_cfg"].body_names = "torso_link"
         # events: torso mass, no CoM randomization, joints reset at their defaults
         self.events["add_base_mass"].params["asset_cfg"].body_names = "torso_link"
+        self.observations["critic"].terms["added_mass"].params["asset_cfg"] = SceneEntityCfg(
+            "robot", body_names="torso_link"
+        )
         self.events["base_com"] = None
         self.events["base_external_force_torque"].params["asset_cfg"].body_names = "torso_link"
         self.events["reset_robot_joints"].params["position_range"] = (1.0, 1.0)
