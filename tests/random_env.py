@@ -10,6 +10,7 @@ from tensordict import TensorDict
 
 from rsl_sim.algorithms import PPO
 from rsl_sim.env import VecEnv
+from rsl_sim.modules.linear import use_onednn_linear
 
 NUM_ENVS = 6
 NUM_STEPS = 5
@@ -88,3 +89,23 @@ def collect(alg: PPO, env: RandomEnv) -> None:
             obs, rewards, dones, extras = env.step(actions)
             alg.process_env_step(obs, rewards, dones, extras)
         alg.compute_returns(obs)
+
+
+def first_updates(reference_ppo: type, cfg: dict, num_envs: int = NUM_ENVS, onednn: bool = False) -> list[tuple]:
+    """One rollout and update from the same seed with rsl-rl-lib's PPO class and with rsl_sim's.
+
+    Returns:
+        ``[(losses, learning_rate, actor_parameters)]`` for the reference, then for rsl_sim.
+    """
+    results = []
+    for ppo_class in (reference_ppo, PPO):
+        torch.manual_seed(0)
+        env = RandomEnv(num_envs=num_envs)
+        with use_onednn_linear(onednn):
+            alg = ppo_class.construct_algorithm(env.get_observations(), env, copy.deepcopy(cfg), "cpu")
+            alg.train_mode()
+            collect(alg, env)
+            losses = alg.update()
+        params = torch.cat([p.detach().flatten() for p in alg.actor.parameters()])
+        results.append((losses, alg.learning_rate, params))
+    return results

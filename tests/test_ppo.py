@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 import torch
-from random_env import GAMMA, NUM_ACTIONS, NUM_ENVS, NUM_STEPS, RandomEnv, collect, make_alg, make_cfg
+from random_env import GAMMA, NUM_ACTIONS, NUM_ENVS, NUM_STEPS, RandomEnv, collect, first_updates, make_alg, make_cfg
 from tensordict import TensorDict
 
 from rsl_sim.algorithms import PPO
@@ -16,7 +16,6 @@ from rsl_sim.algorithms.distributed import all_reduce_gradients
 from rsl_sim.algorithms.losses import adaptive_learning_rate, clipped_surrogate_loss, value_function_loss
 from rsl_sim.algorithms.mini_batches import shuffled_mini_batches
 from rsl_sim.modules import linear as linear_module
-from rsl_sim.modules.linear import use_onednn_linear
 from rsl_sim.storage import RolloutStorage
 
 
@@ -498,19 +497,9 @@ def test_distributed_helpers_in_a_single_process_group(tmp_path):
 def test_first_update_matches_rsl_rl(onednn, monkeypatch):
     reference = pytest.importorskip("rsl_rl.algorithms")
     monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", 0)  # this test's small networks on oneDNN too
-    results = []
-    for ppo_class in (reference.PPO, PPO):
-        torch.manual_seed(0)
-        env = RandomEnv(num_envs=16)
-        cfg = make_cfg(num_learning_epochs=3, num_mini_batches=4)
-        cfg["multi_gpu"] = None
-        with use_onednn_linear(onednn):
-            alg = ppo_class.construct_algorithm(env.get_observations(), env, cfg, "cpu")
-            alg.train_mode()
-            collect(alg, env)
-            losses = alg.update()
-        params = torch.cat([p.detach().flatten() for p in alg.actor.parameters()])
-        results.append((losses, alg.learning_rate, params))
+    cfg = make_cfg(num_learning_epochs=3, num_mini_batches=4)
+    cfg["multi_gpu"] = None
+    results = first_updates(reference.PPO, cfg, num_envs=16, onednn=onednn)
     (ref_losses, ref_lr, ref_params), (losses, lr, params) = results
     if not onednn:
         # the same arithmetic step for step: bit-identical

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from random_env import NUM_STEPS, RandomEnv, collect, make_cfg
+from random_env import NUM_STEPS, RandomEnv, collect, first_updates, make_cfg
 from tensordict import TensorDict
 
 from rsl_sim.algorithms import PPO
 from rsl_sim.extensions import Invariant, JointTerm, MirrorFunction, MirrorLayout, PolarVector
-from rsl_sim.modules.linear import use_onednn_linear
 
 
 class _TimedEnv(RandomEnv):
@@ -137,19 +136,9 @@ def test_ppo_with_symmetry_runs_a_full_update(symmetry):
 def test_first_symmetric_update_matches_rsl_rl(symmetry):
     """rsl_sim reuses the update's actor mean for the mirror loss; RSL-RL runs the actor again: same update."""
     reference = pytest.importorskip("rsl_rl.algorithms")
-    results = []
-    for ppo_class in (reference.PPO, PPO):
-        torch.manual_seed(0)
-        env = RandomEnv()
-        cfg = make_cfg(symmetry_cfg={"data_augmentation_func": MIRROR, **symmetry})
-        cfg["multi_gpu"] = None
-        with use_onednn_linear(False):
-            alg = ppo_class.construct_algorithm(env.get_observations(), env, cfg, "cpu")
-            alg.train_mode()
-            collect(alg, env)
-            losses = alg.update()
-        params = torch.cat([p.detach().flatten() for p in alg.actor.parameters()])
-        results.append((losses, alg.learning_rate, params))
+    cfg = make_cfg(symmetry_cfg={"data_augmentation_func": MIRROR, **symmetry})
+    cfg["multi_gpu"] = None
+    results = first_updates(reference.PPO, cfg)
     (ref_losses, ref_lr, ref_params), (losses, lr, params) = results
     assert losses.keys() == ref_losses.keys() and lr == pytest.approx(ref_lr, rel=1e-6)
     assert losses["symmetry"] > 0.0
