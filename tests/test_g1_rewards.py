@@ -11,7 +11,7 @@ import pytest
 
 from rsl_sim.tasks.assets.g1 import G1_JOINT_NAMES
 from rsl_sim.tasks.assets.robot_cfg import resolve_names
-from rsl_sim.tasks.locomotion.velocity.config.g1.mujoco_env_cfg import G1FlatEnvCfg, G1RoughEnvCfg
+from rsl_sim.tasks.locomotion.velocity.config.g1.mujoco_env_cfg import G1_FALL_BODIES, G1FlatEnvCfg, G1RoughEnvCfg
 from rsl_sim.tasks.locomotion.velocity.mdp import rewards
 from rsl_sim.tasks.mujoco.envs.velocity_env import VelocityEnv
 from rsl_sim.tasks.mujoco.managers.manager_base import EntitySelection
@@ -65,7 +65,8 @@ def test_reward_sets_weights_and_parameters_are_isaac_labs():
         assert cfg.rewards["feet_air_time"].params["threshold"] == 0.4
         assert cfg.rewards["feet_air_time"].params["sensor_cfg"].body_names == ".*_ankle_roll_link"
         assert cfg.rewards["undesired_contacts"] is None
-        assert cfg.terminations["base_contact"].params["sensor_cfg"].body_names == "torso_link"
+        # Isaac Lab: the torso only (its minimal-collision G1 cannot sit; test_g1_terminations.py)
+        assert cfg.terminations["base_contact"].params["sensor_cfg"].body_names == G1_FALL_BODIES
         assert cfg.events["base_com"] is None and cfg.events["reset_robot_joints"].params["position_range"] == (1, 1)
         assert cfg.events["add_base_mass"].params["asset_cfg"].body_names == "torso_link"
         assert cfg.actions.scale == 0.5

@@ -66,7 +66,7 @@ def test_registered_folder_holds_one_weights_only_checkpoint_and_the_run_params(
     for name in ("agent.yaml", "env.yaml", "cli.yaml"):
         assert os.path.isfile(os.path.join(folder, "params", name))
     assert os.path.isfile(os.path.join(folder, "README.md"))
-    assert TASK in tasks_with_pretrained() and "RslSim/G1-Flat-v0" not in tasks_with_pretrained()
+    assert TASK in tasks_with_pretrained() and "RslSim/G1-Rough-v0" not in tasks_with_pretrained()
 
 
 def test_evaluate_shows_the_shipped_policy_walks_and_writes_outside_the_package(tmp_path):
@@ -127,17 +127,18 @@ def test_list_marks_the_tasks_with_a_shipped_policy():
     rows = {row["task"]: row for row in run_command(["list", "RslSim/"])}
     assert rows[TASK]["pretrained"] == "rsl_sim.tasks.locomotion.velocity.config.go2:policies/flat"
     assert rows["RslSim/Go2-Rough-v0"]["pretrained"] == "rsl_sim.tasks.locomotion.velocity.config.go2:policies/rough"
-    assert rows["RslSim/G1-Flat-v0"]["pretrained"] is None
+    assert rows["RslSim/G1-Flat-v0"]["pretrained"] == "rsl_sim.tasks.locomotion.velocity.config.g1:policies/flat"
+    assert rows["RslSim/G1-Rough-v0"]["pretrained"] is None
 
 
 @pytest.mark.parametrize("command", ["evaluate", "play", "export"])
 def test_task_without_a_shipped_policy_is_refused_naming_the_ones_that_have_one(command, tmp_path):
     with pytest.raises(CliError) as info:
         run_command(
-            [command, "--task", "RslSim/G1-Flat-v0", "--use_pretrained_checkpoint", "--log_root", str(tmp_path)]
+            [command, "--task", "RslSim/G1-Rough-v0", "--use_pretrained_checkpoint", "--log_root", str(tmp_path)]
         )
     message = str(info.value)
-    assert "RslSim/G1-Flat-v0" in message and PRETRAINED_CHECKPOINT in message and TASK in message
+    assert "RslSim/G1-Rough-v0" in message and PRETRAINED_CHECKPOINT in message and TASK in message
 
 
 @pytest.mark.parametrize(

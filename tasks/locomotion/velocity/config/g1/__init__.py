@@ -16,6 +16,10 @@ them: ``rsl_sim_evaluation_entry_point`` (:func:`~rsl_sim.tasks.locomotion.veloc
 commands inside the G1's ranges) and ``rsl_sim_video_entry_point``
 (:func:`~rsl_sim.tasks.locomotion.velocity.video.record_velocity_video`). Both name the G1 mirror
 (``rsl_sim_mirror_entry_point``: :func:`~rsl_sim.tasks.locomotion.velocity.config.g1.mirror.g1_mirror`).
+
+``RslSim/G1-Flat-v0`` ships a policy (``rsl_sim_pretrained_checkpoint``: ``policies/flat``, a run folder whose
+README gives the training and the evaluation): ``rsl-sim play|evaluate|export --task RslSim/G1-Flat-v0
+--use_pretrained_checkpoint``.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ MUJOCO_TASKS: dict[str, dict[str, str]] = {
         "cfg_entry_point": f"{_HERE}.mujoco_env_cfg:G1FlatEnvCfg",
         "rsl_sim_agent_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_cfg",
         "rsl_sim_with_symmetry_cfg_entry_point": f"{_PPO}:unitree_g1_flat_ppo_with_symmetry_cfg",
+        "rsl_sim_pretrained_checkpoint": f"{_HERE}:policies/flat",
         **_EVALUATION,
         **_MIRROR,
     },

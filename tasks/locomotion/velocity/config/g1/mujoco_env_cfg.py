@@ -3,9 +3,11 @@
 :class:`G1RoughEnvCfg` applies Isaac Lab's ``G1RoughEnvCfg`` (``isaaclab_tasks/core/velocity/config/g1``) to
 :class:`~rsl_sim.tasks.locomotion.velocity.velocity_env_cfg.VelocityEnvCfg`: the G1 asset, the ``G1Rewards`` terms
 (termination penalty, yaw-frame / world-frame tracking, biped air time, feet slide, ankle limits, joint deviations),
-forward-only commands, the torso as the illegal-contact body and the mass-randomized body, no CoM randomization and
-joints reset at their defaults. :class:`G1FlatEnvCfg` applies Isaac Lab's ``G1FlatEnvCfg`` on that (flat ground, no
-height scan, no terrain curriculum, lateral commands, flat reward weights).
+forward-only commands, the torso as the mass-randomized body, no CoM randomization and joints reset at their defaults.
+One change from Isaac Lab: every body but the feet is an illegal contact (Isaac Lab: the torso), because this model's
+pelvis, leg and arm capsules let a G1 sit, which Isaac Lab's minimal-collision G1 cannot (``README.md``).
+:class:`G1FlatEnvCfg` applies Isaac Lab's ``G1FlatEnvCfg`` on that (flat ground, no height scan, no terrain
+curriculum, lateral commands, flat reward weights).
 
 The 29-DoF model (MuJoCo Menagerie) replaces Isaac Lab's 37-DoF ``G1_MINIMAL_CFG``; the joint groups of the reward
 terms are mapped by function (``rsl_sim.tasks.assets.g1``, ``README.md`` in this folder): the torso term covers the
@@ -22,6 +24,18 @@ from rsl_sim.tasks.mujoco.managers.term_cfg import RewardTermCfg, SceneEntityCfg
 
 G1_FEET = ".*_ankle_roll_link"
 """The G1 foot bodies as a regular expression."""
+
+G1_FALL_BODIES: tuple[str, ...] = (
+    "pelvis",
+    ".*_hip_.*_link",
+    ".*_knee_link",
+    "waist_.*_link",
+    "torso_link",
+    ".*_shoulder_.*_link",
+    ".*_elbow_link",
+    ".*_wrist_.*_link",
+)
+"""Every G1 body but the feet (``*_ankle_*_link``): a contact on any of them above 1 N ends the episode."""
 
 G1_LEG_JOINTS: tuple[str, ...] = (".*_hip_.*", ".*_knee_joint")
 """Hips and knees: the joints of the flat task's torque and acceleration penalties."""
@@ -114,8 +128,9 @@ class G1RoughEnvCfg(VelocityEnvCfg):
         self.rewards["dof_torques_l2"].params["asset_cfg"] = SceneEntityCfg(
             "robot", joint_names=(*G1_LEG_JOINTS, ".*_ankle_.*")
         )
-        # terminations: the torso touching the ground
-        self.terminations["base_contact"].params["sensor_cfg"].body_names = "torso_link"
+        # terminations: any body but the feet touching the ground (Isaac Lab: the torso; its minimal-collision G1
+        # cannot rest on the pelvis, thighs, knees or hands, which this model's capsules let it sit on; README.md)
+        self.terminations["base_contact"].params["sensor_cfg"].body_names = G1_FALL_BODIES
         # events: torso mass, no CoM randomization, joints reset at their defaults
         self.events["add_base_mass"].params["asset_cfg"].body_names = "torso_link"
         self.observations["critic"].terms["added_mass"].params["asset_cfg"] = SceneEntityCfg(
