@@ -53,7 +53,9 @@ def test_dry_run_takes_the_shipped_folder_and_its_actor_as_the_teacher(tmp_path)
 
 def test_a_teacher_task_that_ships_nothing_is_refused_naming_the_ones_that_do(tmp_path):
     with pytest.raises(CliError, match="'RslSim/G1-Rough-v0' .*ships no pretrained policy.*RslSim/Go2-Flat-v0"):
-        run_command(["distill", "--task", "RslSim/G1-Rough-v0", "--use_pretrained_teacher", "--log_root", str(tmp_path)])
+        run_command(
+            ["distill", "--task", "RslSim/G1-Rough-v0", "--use_pretrained_teacher", "--log_root", str(tmp_path)]
+        )
 
 
 def test_a_teacher_run_together_with_the_shipped_teacher_is_refused(tmp_path):
