@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import gymnasium
 import pytest
 import torch
 import yaml
+from shipped_policies import shipped_folder
 
 import rsl_sim.tasks  # noqa: F401  (registers the ids)
 from rsl_sim.cli import run_command
 from rsl_sim.cli.errors import CliError
-from rsl_sim.cli.pretrained import resolve_package_folder
-from rsl_sim.cli.tasks import PRETRAINED_CHECKPOINT
 from rsl_sim.runners import DistillationRunner
 from rsl_sim.tasks.locomotion.velocity.config.go2.mujoco_env_cfg import UnitreeGo2RoughDepthEnvCfg
 from rsl_sim.utils.checkpoint import load_checkpoint
@@ -27,10 +25,6 @@ from rsl_sim.wrappers.gymnasium import GymnasiumVecEnvWrapper
 DEPTH_TASK = "RslSim/Go2-Rough-Depth-v0"
 SMALL_TERRAIN = {"num_rows": 3, "num_cols": 3}
 """A 3 x 3 terrain grid (Isaac Lab's is 10 x 20): the same sub-terrain types, built in a fraction of the time."""
-
-
-def _shipped_folder(task: str) -> str:
-    return resolve_package_folder(gymnasium.spec(task).kwargs[PRETRAINED_CHECKPOINT], source=task)
 
 
 def test_dry_run_takes_the_shipped_folder_and_its_actor_as_the_teacher(tmp_path):
@@ -45,7 +39,7 @@ def test_dry_run_takes_the_shipped_folder_and_its_actor_as_the_teacher(tmp_path)
             str(tmp_path),
         ]
     )
-    assert result["teacher_run"] == _shipped_folder("RslSim/Go2-Flat-v0")
+    assert result["teacher_run"] == shipped_folder("RslSim/Go2-Flat-v0")
     # the student copies the shipped teacher's network (the flat task registers no distillation config)
     assert result["student_cfg"]["teacher"]["hidden_dims"] == [128, 128, 128]
     assert result["student_cfg"]["class_name"] == "DistillationRunner"
@@ -97,7 +91,7 @@ def _imitation_error(run_dir: Path, checkpoint: Path, steps: int = 40) -> float:
 
 
 def test_cnn_depth_student_learns_from_the_shipped_rough_teacher(tmp_path):
-    teacher_folder = Path(_shipped_folder("RslSim/Go2-Rough-v0"))
+    teacher_folder = Path(shipped_folder("RslSim/Go2-Rough-v0"))
     (teacher_checkpoint,) = teacher_folder.glob("model_*.pt")
     result = run_command(
         ["distill", "--task", DEPTH_TASK, "--teacher_task", "RslSim/Go2-Rough-v0", "--use_pretrained_teacher"]
@@ -128,9 +122,9 @@ def test_cnn_depth_student_learns_from_the_shipped_rough_teacher(tmp_path):
 
 
 def test_the_shipped_depth_students_are_models_of_the_shipped_teacher():
-    teacher = load_checkpoint(str(Path(_shipped_folder("RslSim/Go2-Rough-v0")) / "model_549.pt"))["actor_state_dict"]
+    teacher = load_checkpoint(str(Path(shipped_folder("RslSim/Go2-Rough-v0")) / "model_549.pt"))["actor_state_dict"]
     for name, model in (("depth_recurrent", "rnn."), ("depth_cnn", "mlp.")):
-        folder = Path(_shipped_folder(DEPTH_TASK)).parent / name
+        folder = Path(shipped_folder(DEPTH_TASK)).parent / name
         (path,) = folder.glob("model_*.pt")
         assert path.stat().st_size < 5 * 1024 * 1024
         data = load_checkpoint(str(path))  # weights_only=True; models only, no optimizer or resume state
@@ -146,7 +140,7 @@ def test_the_shipped_recurrent_student_climbs_stairs_from_depth_alone(tmp_path):
     from rsl_sim.tasks.locomotion.velocity.rough_evaluation import evaluate_rough_policy, make_rough_evaluation_env
 
     # 8 robots on each of stairs-up levels 3 and 4, 10 s, forward 0.5 m/s: no height scan, the depth image instead
-    folder = Path(_shipped_folder(DEPTH_TASK))
+    folder = Path(shipped_folder(DEPTH_TASK))
     env = make_rough_evaluation_env(DEPTH_TASK, num_envs=16, episode_length_s=10.0)
     try:
         wrapped = GymnasiumVecEnvWrapper(env, device="cpu")

@@ -12,35 +12,24 @@ import os
 import gymnasium
 import pytest
 import torch
+from shipped_policies import evaluate_shipped_walks, shipped_checkpoint, shipped_folder
 
 import rsl_sim.tasks  # noqa: F401  (registers the ids)
-from rsl_sim.cli import run_command
-from rsl_sim.cli.pretrained import pretrained_output_dir, resolve_package_folder, tasks_with_pretrained
+from rsl_sim.cli.pretrained import pretrained_output_dir, tasks_with_pretrained
 from rsl_sim.cli.tasks import PRETRAINED_CHECKPOINT
-from rsl_sim.utils.checkpoint import load_checkpoint
 
 TASK = "RslSim/G1-Flat-v0"
 CHECKPOINT = "model_1099.pt"
-SMALL_PROTOCOL = ["--num_envs", "16", "--seeds", "0", "--episode_length_s", "4"]
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _folder() -> str:
-    return resolve_package_folder(gymnasium.spec(TASK).kwargs[PRETRAINED_CHECKPOINT], source=TASK)
-
-
 def test_registered_folder_holds_one_weights_only_checkpoint_of_the_g1_inputs():
-    folder = _folder()
+    folder, data = shipped_checkpoint(TASK, "g1", "flat", CHECKPOINT)
     assert (
         gymnasium.spec(TASK).kwargs[PRETRAINED_CHECKPOINT]
         == "rsl_sim.tasks.locomotion.velocity.config.g1:policies/flat"
     )
-    assert folder.endswith(os.path.join("g1", "policies", "flat"))
-    assert [file for file in os.listdir(folder) if file.endswith(".pt")] == [CHECKPOINT]
-    path = os.path.join(folder, CHECKPOINT)
-    assert os.path.getsize(path) < 2 * 1024 * 1024
-    data = load_checkpoint(path)  # weights_only=True
     assert set(data) == {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"}
     assert data["actor_state_dict"]["mlp.0.weight"].shape == (256, 99)  # policy group [99]
     assert data["actor_state_dict"]["mlp.6.weight"].shape == (29, 128)  # 29 joint targets
@@ -53,15 +42,6 @@ def test_registered_folder_holds_one_weights_only_checkpoint_of_the_g1_inputs():
 
 
 def test_evaluate_shows_the_shipped_g1_walks(tmp_path):
-    argv = ["evaluate", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path), *SMALL_PROTOCOL]
-    results = run_command(argv)
-    by_command = {tuple(row["command"]): row for row in results["commands"]}
-    # forward at 0.5 and 1 m/s: a standing robot's error is the commanded speed
-    for speed in (0.5, 1.0):
-        row = by_command[(speed, 0.0, 0.0)]
-        assert row["lin_vel_error"] < 0.3, row
-        assert row["no_fall_rate"] == 1.0, row
-    assert results["overall"]["lin_vel_error"] < 0.3
-    assert results["overall"]["no_fall_rate"] >= 0.9
-    assert results["checkpoint"] == os.path.join(_folder(), CHECKPOINT)
+    results = evaluate_shipped_walks(TASK, str(tmp_path), max_overall_error=0.3)
+    assert results["checkpoint"] == os.path.join(shipped_folder(TASK), CHECKPOINT)
     assert os.path.isfile(os.path.join(pretrained_output_dir(str(tmp_path), TASK), "evaluation.json"))

@@ -12,6 +12,7 @@ import shutil
 import gymnasium
 import pytest
 import torch
+from shipped_policies import SMALL_PROTOCOL, evaluate_shipped_walks, shipped_checkpoint, shipped_folder
 
 import rsl_sim.tasks  # noqa: F401  (registers the ids)
 from rsl_sim.cli import run_command
@@ -22,23 +23,6 @@ from rsl_sim.utils.checkpoint import load_checkpoint
 
 TASK = "RslSim/Go2-Flat-v0"
 ISAACLAB_TASK = "RslSim-Isaac-Velocity-Flat-Go2-v0"
-SMALL_PROTOCOL = ["--num_envs", "16", "--seeds", "0", "--episode_length_s", "4"]
-"""16 robots (2 per command), one seed, 4 s episodes (3 s measured): about 3 s of CPU."""
-
-
-def _shipped_folder(task: str = TASK) -> str:
-    entry = gymnasium.spec(task).kwargs[PRETRAINED_CHECKPOINT]
-    return resolve_package_folder(entry, source=task)
-
-
-def _shipped_checkpoint(task: str, name: str, checkpoint: str) -> tuple[str, dict]:
-    """The task's shipped folder ``go2/policies/<name>`` and its one checkpoint (< 2 MB), loaded weights-only."""
-    folder = _shipped_folder(task)
-    assert folder.endswith(os.path.join("go2", "policies", name))
-    assert [file for file in os.listdir(folder) if file.endswith(".pt")] == [checkpoint]
-    path = os.path.join(folder, checkpoint)
-    assert os.path.getsize(path) < 2 * 1024 * 1024
-    return folder, load_checkpoint(path)  # weights_only=True
 
 
 def _snapshot(folder: str) -> dict[str, tuple[int, int]]:
@@ -52,12 +36,12 @@ def _snapshot(folder: str) -> dict[str, tuple[int, int]]:
 
 
 def test_registered_folder_holds_one_weights_only_checkpoint_and_the_run_params():
-    folder, data = _shipped_checkpoint(TASK, "flat", "model_624.pt")
+    folder, data = shipped_checkpoint(TASK, "go2", "flat", "model_624.pt")
     assert (
         gymnasium.spec(TASK).kwargs[PRETRAINED_CHECKPOINT]
         == "rsl_sim.tasks.locomotion.velocity.config.go2:policies/flat"
     )
-    assert _shipped_folder(ISAACLAB_TASK) == folder  # the same policy for the Isaac Lab flat task
+    assert shipped_folder(ISAACLAB_TASK) == folder  # the same policy for the Isaac Lab flat task
     assert set(data) == {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"}
     assert data["iter"] == 624
     assert data["actor_state_dict"]["mlp.0.weight"].shape == (128, 48)  # policy group [48]
@@ -70,19 +54,10 @@ def test_registered_folder_holds_one_weights_only_checkpoint_and_the_run_params(
 
 
 def test_evaluate_shows_the_shipped_policy_walks_and_writes_outside_the_package(tmp_path):
-    folder = _shipped_folder()
+    folder = shipped_folder(TASK)
     before = _snapshot(folder)
-    argv = ["evaluate", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path), *SMALL_PROTOCOL]
-    results = run_command(argv)
-
-    # It walks: forward commands tracked well within their speed (a standing robot's error equals the speed), no falls
-    by_command = {tuple(row["command"]): row for row in results["commands"]}
-    for speed in (0.5, 1.0):
-        row = by_command[(speed, 0.0, 0.0)]
-        assert row["lin_vel_error"] < 0.3, row
-        assert row["no_fall_rate"] == 1.0, row
-    assert results["overall"]["lin_vel_error"] < 0.25
-    assert results["overall"]["no_fall_rate"] >= 0.9
+    # It walks: forward commands tracked well within their speed, no falls (evaluate_shipped_walks)
+    results = evaluate_shipped_walks(TASK, str(tmp_path), max_overall_error=0.25)
     assert results["checkpoint"] == os.path.join(folder, "model_624.pt")
 
     # Written to <log_root>/pretrained/<task>/evaluation.json; the package folder is untouched
@@ -95,7 +70,7 @@ def test_evaluate_shows_the_shipped_policy_walks_and_writes_outside_the_package(
 def test_the_walking_check_fails_for_a_standing_policy(tmp_path):
     # The shipped run folder with the actor's output layer zeroed: actions 0, the robot stands in its default pose
     standing = tmp_path / "standing"
-    shutil.copytree(_shipped_folder(), standing)
+    shutil.copytree(shipped_folder(TASK), standing)
     data = load_checkpoint(standing / "model_624.pt")
     for name in ("mlp.6.weight", "mlp.6.bias"):
         data["actor_state_dict"][name].zero_()
@@ -108,7 +83,7 @@ def test_the_walking_check_fails_for_a_standing_policy(tmp_path):
 
 def test_export_and_play_write_outside_the_package(tmp_path):
     pytest.importorskip("onnx")
-    folder = _shipped_folder()
+    folder = shipped_folder(TASK)
     before = _snapshot(folder)
     out_dir = pretrained_output_dir(str(tmp_path), TASK)
     exported = run_command(["export", "--task", TASK, "--use_pretrained_checkpoint", "--log_root", str(tmp_path)])
@@ -181,7 +156,7 @@ ROUGH_TASK = "RslSim/Go2-Rough-v0"
 
 
 def test_rough_teacher_folder_holds_a_weights_only_checkpoint_of_the_rough_inputs():
-    folder, data = _shipped_checkpoint(ROUGH_TASK, "rough", "model_549.pt")
+    folder, data = shipped_checkpoint(ROUGH_TASK, "go2", "rough", "model_549.pt")
     assert set(data) == {"actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter", "infos"}
     assert data["actor_state_dict"]["mlp.0.weight"].shape == (128, 235)  # policy group: 48 + 187 height scan
     assert data["critic_state_dict"]["mlp.0.weight"].shape == (128, 249)
@@ -222,10 +197,10 @@ def test_the_rough_teacher_climbs_stairs_that_the_flat_policy_cannot():
         return results["terrain_types"][0]["levels"]
 
     try:
-        teacher = load_checkpoint(os.path.join(_shipped_folder(ROUGH_TASK), "model_549.pt"))["actor_state_dict"]
+        teacher = load_checkpoint(os.path.join(shipped_folder(ROUGH_TASK), "model_549.pt"))["actor_state_dict"]
         flat_env = gymnasium.make_vec(TASK, num_envs=1)
         try:
-            flat = load_checkpoint(os.path.join(_shipped_folder(), "model_624.pt"))
+            flat = load_checkpoint(os.path.join(shipped_folder(TASK), "model_624.pt"))
             widened = widen_checkpoint(flat, flat_env, wrapped, {"actor": ["policy"], "critic": ["critic"]})
         finally:
             flat_env.close()
@@ -257,7 +232,7 @@ def test_named_shipped_policies_are_found_by_suffix_and_unknown_names_are_refuse
 def test_a_policy_stripped_to_its_models_evaluates_like_the_whole_checkpoint(tmp_path):
     # Shipped students keep their models only (no optimizer state): play, evaluate and export load them all the same
     stripped = tmp_path / "stripped"
-    shutil.copytree(_shipped_folder(), stripped)
+    shutil.copytree(shipped_folder(TASK), stripped)
     data = load_checkpoint(str(stripped / "model_624.pt"))
     del data["optimizer_state_dict"]
     torch.save(data, stripped / "model_624.pt")
