@@ -93,3 +93,79 @@ def test_scripted_and_traced_mlps_take_the_plain_path():
         expected = mlp(x)
     assert torch.equal(scripted(x), expected)
     assert "elu_" not in str(traced.graph) and "mkldnn" not in str(traced.graph)
+
+
+def _chain_reference(x: torch.Tensor, linears: list[nn.Linear], alphas: list[float]) -> torch.Tensor:
+    """The chain module by module with PyTorch's arithmetic (nn.Linear, out-of-place ELU)."""
+    for i, layer in enumerate(linears):
+        x = torch.nn.functional.linear(x, layer.weight, layer.bias)
+        if i < len(alphas):
+            x = torch.nn.functional.elu(x, alphas[i])
+    return x
+
+
+@needs_onednn
+@pytest.mark.parametrize("min_macs", [0, 1 << 40], ids=["oneDNN products", "BLAS products"])
+def test_linear_elu_chain_matches_module_by_module(min_macs, monkeypatch):
+    monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", min_macs)
+    torch.manual_seed(1)
+    from rsl_sim.modules.linear import Linear
+    from rsl_sim.modules.linear_elu_chain import linear_elu_chain
+
+    # a layer without bias, a frozen layer and an ELU alpha other than 1
+    linears = [Linear(6, 16, bias=False), Linear(16, 8), Linear(8, 3)]
+    linears[1].weight.requires_grad_(False)
+    alphas = [0.5, 1.5]
+    x = (2.0 * torch.randn(4, 5, 6)).requires_grad_(True)
+    weight = torch.linspace(-1.0, 2.0, 4 * 5 * 3).reshape(4, 5, 3)
+
+    y = linear_elu_chain(x, linears, alphas)
+    assert type(y.grad_fn.next_functions[0][0]).__name__ == "_LinearELUChainFunctionBackward"  # after the reshape
+    (y * weight).sum().backward()
+    got = [y.detach(), x.grad] + [p.grad for layer in linears for p in layer.parameters() if p.requires_grad]
+    for layer in linears:
+        layer.zero_grad()
+    x2 = x.detach().clone().requires_grad_(True)
+    y2 = _chain_reference(x2, linears, alphas)
+    (y2 * weight).sum().backward()
+    expected = [y2.detach(), x2.grad] + [p.grad for layer in linears for p in layer.parameters() if p.requires_grad]
+    assert linears[1].weight.grad is None
+    for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=f"tensor {i}")
+
+    # without a graph to record, the forward alone gives the same output and no autograd node
+    with torch.no_grad():
+        z = linear_elu_chain(x, linears, alphas)
+    assert z.grad_fn is None
+    torch.testing.assert_close(z, y.detach(), rtol=0, atol=0)
+
+    with pytest.raises(ValueError, match="one positive ELU alpha per gap"):
+        linear_elu_chain(x, linears, [1.0])
+    with pytest.raises(ValueError, match="one positive ELU alpha per gap"):
+        linear_elu_chain(x, linears, [1.0, -1.0])
+
+
+@needs_onednn
+def test_mlp_runs_its_elu_chain_as_one_node_unless_a_hook_would_be_skipped():
+    torch.manual_seed(2)
+    mlp = MLP(7, 3, [32, 16], activation="elu")
+    x = torch.randn(5, 7)
+    with use_onednn_linear(True):
+        assert type(mlp(x).grad_fn).__name__ == "_LinearELUChainFunctionBackward"
+        # a hook on a layer inside the chain: module by module, the hook sees the layer's output
+        seen: list[tuple[int, ...]] = []
+        handle = mlp[2].register_forward_hook(lambda module, args, output: seen.append(tuple(output.shape)))
+        y = mlp(x)
+        handle.remove()
+        assert seen == [(5, 16)]
+        assert type(y.grad_fn).__name__ != "_LinearELUChainFunctionBackward"
+        torch.testing.assert_close(y, mlp(x), rtol=1e-5, atol=1e-6)
+        # a global module hook as well
+        handle = torch.nn.modules.module.register_module_forward_hook(lambda module, args, output: None)
+        try:
+            assert type(mlp(x).grad_fn).__name__ != "_LinearELUChainFunctionBackward"
+        finally:
+            handle.remove()
+        # other activations keep the module-by-module path
+        tanh_mlp = MLP(7, 3, [32, 16], activation="tanh")
+        assert type(tanh_mlp(x).grad_fn).__name__ != "_LinearELUChainFunctionBackward"

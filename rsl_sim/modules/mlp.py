@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsl_sim.modules.linear import Linear, onednn_arithmetic_applies
+from rsl_sim.modules.linear_elu_chain import linear_elu_chain
 from rsl_sim.utils.activations import resolve_nn_activation
 from rsl_sim.utils.params import get_param
 
@@ -121,15 +122,70 @@ class MLP(nn.Sequential):
 
         A linear layer's backward does not read its output, so overwriting it is safe; the ELU's backward then reads
         the ELU's output (``grad * (out + alpha)`` where ``out <= 0``) instead of recomputing ``exp`` of its input, and
-        the update keeps one tensor per layer instead of two. The results differ from :meth:`forward`'s plain path by
-        float32 rounding in the gradients only (used where rsl_sim's own float32 arithmetic applies, see
+        the update keeps one tensor per layer instead of two. The leading ``Linear -> ELU -> ... -> Linear`` layers
+        (all of RSL-RL's ELU MLP) run as one autograd node (:func:`~rsl_sim.modules.linear_elu_chain.
+        linear_elu_chain`) unless a hook is registered on one of them. The results differ from :meth:`forward`'s
+        plain path by float32 rounding only (used where rsl_sim's own float32 arithmetic applies, see
         :func:`~rsl_sim.modules.linear.onednn_arithmetic_applies`).
         """
+        layers = list(self)
+        linears, alphas = _leading_linear_elu_chain(layers)
         previous: nn.Module | None = None
-        for layer in self:
+        if linears:
+            x = linear_elu_chain(x, linears, alphas)
+            layers = layers[2 * len(linears) - 1 :]
+            previous = linears[-1]
+        for layer in layers:
             if type(layer) is nn.ELU and isinstance(previous, nn.Linear):
                 x = F.elu(x, layer.alpha, inplace=True)
             else:
                 x = layer(x)
             previous = layer
         return x
+
+
+def _leading_linear_elu_chain(layers: list[nn.Module]) -> tuple[list[nn.Linear], list[float]]:
+    """The longest leading ``Linear (-> ELU -> Linear)*`` run of rsl_sim ``Linear`` layers without hooks, and alphas.
+
+    Returns empty lists when the first layer is not such a linear layer, or when any hook (module or global) would be
+    skipped by running the layers as one node.
+    """
+    if _global_hooks_registered():
+        return [], []
+    linears: list[nn.Linear] = []
+    alphas: list[float] = []
+    i = 0
+    while i < len(layers) and type(layers[i]) is Linear and not _has_hooks(layers[i]):
+        linears.append(layers[i])
+        activation = layers[i + 1] if i + 1 < len(layers) else None
+        following = layers[i + 2] if i + 2 < len(layers) else None
+        if not (
+            type(activation) is nn.ELU
+            and activation.alpha > 0.0
+            and not _has_hooks(activation)
+            and type(following) is Linear
+            and not _has_hooks(following)
+        ):
+            break
+        alphas.append(float(activation.alpha))
+        i += 2
+    return linears, alphas
+
+
+def _has_hooks(module: nn.Module) -> bool:
+    """Whether a forward or backward hook is registered on ``module``."""
+    return bool(
+        module._forward_hooks or module._forward_pre_hooks or module._backward_hooks or module._backward_pre_hooks
+    )
+
+
+def _global_hooks_registered() -> bool:
+    """Whether a global module hook (``torch.nn.modules.module.register_module_*_hook``) is registered."""
+    from torch.nn.modules import module as module_module
+
+    return bool(
+        module_module._global_forward_hooks
+        or module_module._global_forward_pre_hooks
+        or module_module._global_backward_hooks
+        or module_module._global_backward_pre_hooks
+    )
