@@ -229,10 +229,12 @@ def main() -> None:
     except ImportError as error:
         raise SystemExit("rsl-rl-lib is not installed: pip install -e '.[benchmark]'") from error
 
-    from rsl_sim.modules.linear import onednn_linear_enabled
+    from rsl_sim.modules.linear import onednn_linear_enabled, onednn_weight_gradient_enabled
 
     print(machine_summary())
-    print(f"rsl_sim linear layers on oneDNN: {onednn_linear_enabled()}")
+    # measured once here (or set by RSL_SIM_ONEDNN_WEIGHT_GRADIENT); used only on the oneDNN path
+    weight_gradient = "oneDNN" if onednn_linear_enabled() and onednn_weight_gradient_enabled() else "BLAS"
+    print(f"rsl_sim linear layers on oneDNN: {onednn_linear_enabled()}, weight gradients on: {weight_gradient}")
     print(
         f"{'envs':>6} {'rsl_sim samples/s':>18} {'rsl-rl-lib samples/s':>21} {'ratio':>6} {'(CPU time:':>10}"
         f" {'rsl_sim':>8} {'rsl-rl-lib':>10} {'ratio)':>6}  first-update losses equal"

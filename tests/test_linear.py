@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 from torch import nn
@@ -25,6 +27,8 @@ def kernel_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
 
     monkeypatch.setattr(linear_module, "_KERNEL", counting if kernel is not None else None)
     monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", 0)  # small test products on oneDNN too
+    # weight gradients on the BLAS unless a test chooses (the process' own choice depends on the CPU)
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", False)
     return calls
 
 
@@ -45,7 +49,9 @@ def _forward_backward(layer: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, 
 
 @needs_onednn
 @pytest.mark.parametrize("shape", [(64, 48), (5, 7, 48), (48,), (1, 48)], ids=["2-D", "3-D", "1-D", "one row"])
-def test_values_and_gradients_equal_nn_linear(shape, kernel_calls):
+@pytest.mark.parametrize("onednn_weight_gradient", [False, True], ids=["BLAS dW", "oneDNN dW"])
+def test_values_and_gradients_equal_nn_linear(shape, onednn_weight_gradient, kernel_calls, monkeypatch):
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", onednn_weight_gradient)
     torch.manual_seed(0)
     layer = Linear(48, 32)
     x = torch.randn(*shape)
@@ -54,8 +60,49 @@ def test_values_and_gradients_equal_nn_linear(shape, kernel_calls):
     for name, a, b in zip(("output", "grad input", "grad weight", "grad bias"), ours, theirs):
         assert a.shape == b.shape, name
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5, msg=name)
-    # forward and grad input ran on oneDNN (the grad weight, a sum over the batch, on the BLAS)
-    assert len(kernel_calls) == 2
+    # forward and grad input ran on oneDNN, the grad weight (a sum over the batch) where chosen: [32, rows] x [rows, 48]
+    rows = x.numel() // 48
+    assert kernel_calls[:2] == [(rows, 48), (rows, 32)]
+    assert kernel_calls[2:] == ([(32, rows)] if onednn_weight_gradient else [])
+
+
+@needs_onednn
+def test_weight_gradient_back_ends_agree_and_the_choice_is_checked(monkeypatch):
+    torch.manual_seed(0)
+    grad_output, x = torch.randn(3072, 256), torch.randn(3072, 512)
+    exact = (grad_output.double().t() @ x.double()).float()
+    for onednn in (False, True):
+        monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", onednn)
+        assert linear_module.onednn_weight_gradient_enabled() is onednn
+        # a sum of 3,072 products of unit normals in float32: absolute error well under 1e-3 against float64
+        torch.testing.assert_close(linear_module.weight_gradient(grad_output, x), exact, rtol=0, atol=1e-3)
+    # undecided: measured once (a bool, kept), without advancing torch's random number generator
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", None)
+    state = torch.get_rng_state()
+    decided = linear_module.onednn_weight_gradient_enabled()
+    assert isinstance(decided, bool) and linear_module._WEIGHT_GRADIENT_ON_ONEDNN is decided
+    assert torch.equal(torch.get_rng_state(), state)
+    assert linear_module.set_onednn_weight_gradient(None) is decided
+    assert linear_module._measure_onednn_weight_gradient_speedup(repeats=1) > 0.0
+    with pytest.raises(TypeError, match="expects True, False or None, got 'yes'"):
+        linear_module.set_onednn_weight_gradient("yes")
+
+
+def test_weight_gradient_environment_variable_is_checked():
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RSL_SIM_ONEDNN_WEIGHT_GRADIENT": "fast"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import rsl_sim.modules.linear"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "RSL_SIM_ONEDNN_WEIGHT_GRADIENT='fast' is not one of ['0', '1', 'auto']" in result.stderr
+    code = "import rsl_sim.modules.linear as m; print(m.onednn_weight_gradient_enabled())"
+    for value, expected in (("0", "False"), ("1", str(onednn_linear_available()))):
+        env["RSL_SIM_ONEDNN_WEIGHT_GRADIENT"] = value
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == expected
 
 
 @needs_onednn

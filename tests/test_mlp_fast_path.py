@@ -106,8 +106,10 @@ def _chain_reference(x: torch.Tensor, linears: list[nn.Linear], alphas: list[flo
 
 @needs_onednn
 @pytest.mark.parametrize("min_macs", [0, 1 << 40], ids=["oneDNN products", "BLAS products"])
-def test_linear_elu_chain_matches_module_by_module(min_macs, monkeypatch):
+@pytest.mark.parametrize("onednn_weight_gradient", [False, True], ids=["BLAS dW", "oneDNN dW"])
+def test_linear_elu_chain_matches_module_by_module(min_macs, onednn_weight_gradient, monkeypatch):
     monkeypatch.setattr(linear_module, "ONEDNN_MIN_MACS", min_macs)
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", onednn_weight_gradient)
     torch.manual_seed(1)
     from rsl_sim.modules.linear import Linear
     from rsl_sim.modules.linear_elu_chain import linear_elu_chain

@@ -5,13 +5,15 @@ its fast AVX-512 kernels on Intel CPUs only; on AMD CPUs it runs a generic path.
 (its ``mkldnn`` ops, used by Inductor), generates its kernels for the CPU it runs on. Measured on a 2-core AMD EPYC
 (Zen 4, AVX-512), one thread, float32, CPU time: ``[3072, 512] x [512, 256]`` 81-91 GFLOP/s on MKL, 101-105 on oneDNN
 (a 2048^3 product: 83 and 106). Zen 4 executes AVX-512 on 256-bit units, so MKL's AVX2 path has the same peak and the
-gap is only 10-20 %; see ``docs/performance.md``.
+gap is only 10-20 %. Zen 5 executes them at full width: 109 GFLOP/s on MKL against 250 on oneDNN (2026-12-05, a 2-core
+Zen 5 AMD EPYC). On Intel CPUs MKL has its own AVX-512 kernels and the two are about equal; see ``docs/performance.md``.
 
 :class:`Linear` is a ``torch.nn.Linear`` (same parameters, state-dict keys, initialization and ``isinstance``) whose
 forward product and input-gradient product use oneDNN's ``mkldnn::_linear_pointwise`` when that computes the same
 thing: a float32 input and weight on the CPU, a product of at least :data:`ONEDNN_MIN_MACS` multiply-adds, no autocast,
 no scripting, tracing, compiling or ONNX export. The weight gradient ``grad_out^T @ x`` sums over the batch, which
-oneDNN's op could only read from transposed copies of both operands; it stays on the BLAS, which reads them in place.
+oneDNN's op reads from transposed operands; it is faster there than on the BLAS on some CPUs only, so it runs on the
+back end measured faster once per process (:func:`onednn_weight_gradient_enabled`, ``RSL_SIM_ONEDNN_WEIGHT_GRADIENT``).
 Everything else takes ``torch.nn.functional.linear``. The products are the same float32 sums
 in another order, so results differ from ``nn.Linear``'s by float32 rounding only (about 1e-6 relative).
 :func:`set_onednn_linear` (or the environment variable ``RSL_SIM_ONEDNN_LINEAR=0``) switches back to ``nn.Linear``'s
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 
 import torch
@@ -36,8 +39,11 @@ __all__ = [
     "onednn_arithmetic_applies",
     "onednn_linear_available",
     "onednn_linear_enabled",
+    "onednn_weight_gradient_enabled",
     "set_onednn_linear",
+    "set_onednn_weight_gradient",
     "use_onednn_linear",
+    "weight_gradient",
 ]
 
 
@@ -92,9 +98,102 @@ def use_onednn_linear(enabled: bool) -> Iterator[None]:
         set_onednn_linear(previous)
 
 
+ONEDNN_WEIGHT_GRADIENT_MIN_SPEEDUP = 1.25
+"""How much faster than the BLAS oneDNN must compute a weight gradient, measured once per process, to be used for it
+(``RSL_SIM_ONEDNN_WEIGHT_GRADIENT=auto``). Measured one-thread CPU time of ``[256, 3072] x [3072, 512]``: 7.8 ms on MKL
+against 4.1 ms on oneDNN on a Zen 5 AMD EPYC (1.9x); about equal on a Zen 4 AMD EPYC and an Intel Xeon, where oneDNN
+has no faster kernel than MKL (docs/performance.md)."""
+
+_WEIGHT_GRADIENT_CHOICES = {"auto": None, "1": True, "0": False}
+_weight_gradient_setting = os.environ.get("RSL_SIM_ONEDNN_WEIGHT_GRADIENT", "auto")
+if _weight_gradient_setting not in _WEIGHT_GRADIENT_CHOICES:
+    raise ValueError(
+        f"RSL_SIM_ONEDNN_WEIGHT_GRADIENT={_weight_gradient_setting!r} is not one of "
+        f"{sorted(_WEIGHT_GRADIENT_CHOICES)}: 'auto' measures once per process which back end computes weight "
+        "gradients faster, '1' uses oneDNN, '0' the BLAS."
+    )
+_WEIGHT_GRADIENT_ON_ONEDNN: bool | None = _WEIGHT_GRADIENT_CHOICES[_weight_gradient_setting]
+
+
 def _dense_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     """``x @ weight^T (+ bias)`` for a 2-D ``x`` on oneDNN (strided inputs, e.g. transposed views, are fine)."""
     return _KERNEL(x, weight, bias, "none", [], "")  # type: ignore[operator]
+
+
+def _measure_onednn_weight_gradient_speedup(repeats: int = 5) -> float:
+    """BLAS time over oneDNN time of one weight gradient ``[256, 3072] x [3072, 512]``.
+
+    That is the update's widest layer at a mini-batch of 3,072; best of ``repeats`` each, wall time at the current
+    torch thread count (on two threads oneDNN's product used about one thread's CPU time and MKL's two, measured on
+    a Zen 5 AMD EPYC, so CPU time would mislead); the best of several is robust to a busy machine. Uses constant
+    tensors, so no random number generator advances.
+    """
+    grad_output = torch.full((3072, 256), 0.5)
+    x = torch.full((3072, 512), 0.25)
+    blas = onednn = float("inf")
+    for _ in range(repeats + 1):  # the first round warms both up
+        start = time.perf_counter()
+        torch.mm(grad_output.t(), x)
+        middle = time.perf_counter()
+        _dense_linear(grad_output.t(), x.t(), None)
+        end = time.perf_counter()
+        blas, onednn = min(blas, middle - start), min(onednn, end - middle)
+    return blas / max(onednn, 1e-9)
+
+
+def onednn_weight_gradient_enabled() -> bool:
+    """Whether :class:`Linear` (and ``MLP``'s ELU chain) compute weight gradients on oneDNN instead of the BLAS.
+
+    Set by ``RSL_SIM_ONEDNN_WEIGHT_GRADIENT`` (``auto``, the default, ``1`` or ``0``; another value raises a
+    ``ValueError`` on import) or :func:`set_onednn_weight_gradient`. With ``auto`` the first call measures one weight
+    gradient on both back ends (about 0.1 s) and keeps oneDNN where it is at least
+    :data:`ONEDNN_WEIGHT_GRADIENT_MIN_SPEEDUP` times faster; the choice then holds for the whole process, so a run
+    computes the same sums throughout. Always False where oneDNN's linear op is not available.
+    """
+    global _WEIGHT_GRADIENT_ON_ONEDNN
+    if _KERNEL is None:
+        return False
+    if _WEIGHT_GRADIENT_ON_ONEDNN is None:
+        speedup = _measure_onednn_weight_gradient_speedup()
+        _WEIGHT_GRADIENT_ON_ONEDNN = speedup >= ONEDNN_WEIGHT_GRADIENT_MIN_SPEEDUP
+    return _WEIGHT_GRADIENT_ON_ONEDNN
+
+
+def set_onednn_weight_gradient(enabled: bool | None) -> bool | None:
+    """Compute weight gradients on oneDNN (True), on the BLAS (False) or as measured (None).
+
+    Returns:
+        The previous setting (None where it was not decided yet).
+
+    Raises:
+        TypeError: If ``enabled`` is not True, False or None.
+    """
+    global _WEIGHT_GRADIENT_ON_ONEDNN
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"set_onednn_weight_gradient expects True, False or None, got {enabled!r}.")
+    previous, _WEIGHT_GRADIENT_ON_ONEDNN = _WEIGHT_GRADIENT_ON_ONEDNN, enabled
+    return previous
+
+
+def weight_gradient(grad_output: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``grad_output^T @ x``, the weight gradient of a linear layer, on the back end measured faster.
+
+    :func:`onednn_weight_gradient_enabled` chooses; products under :data:`ONEDNN_MIN_MACS` stay on the BLAS.
+
+    Args:
+        grad_output: Gradient of the layer's output ``[batch, out_features]``, float32.
+        x: The layer's input ``[batch, in_features]``, float32.
+
+    Returns:
+        ``[out_features, in_features]``.
+
+    The product sums over the batch. The BLAS reads both operands transposed in place; oneDNN's linear op reads the
+    transposed views too (its own reorders, cheaper than explicit copies); which is faster depends on the CPU.
+    """
+    macs = grad_output.shape[0] * grad_output.shape[1] * x.shape[1]
+    if macs >= ONEDNN_MIN_MACS and onednn_weight_gradient_enabled():
+        return _dense_linear(grad_output.t(), x.t(), None)
+    return torch.mm(grad_output.t(), x)
 
 
 class _OneDNNLinearFunction(torch.autograd.Function):
@@ -111,13 +210,12 @@ class _OneDNNLinearFunction(torch.autograd.Function):
     def backward(ctx, grad_output: torch.Tensor):  # type: ignore[override]
         x, weight = ctx.saved_tensors
         grad_x = grad_weight = grad_bias = None
-        # dL/dx = dL/dy W (oneDNN, W^T copied: small), dL/dW = (dL/dy)^T x (BLAS), dL/db = sum over the batch of dL/dy
+        # dL/dx = dL/dy W (oneDNN, W^T copied: small), dL/dW = (dL/dy)^T x (BLAS or oneDNN, by CPU), dL/db = batch sum
         if ctx.needs_input_grad[0]:
             grad_x = _dense_linear(grad_output, weight.t(), None)
         if ctx.needs_input_grad[1]:
-            # The batch is the sum's axis here; BLAS reads both operands transposed in place, oneDNN would need
-            # transposed copies of both (costlier than its faster kernel gains, measured: docs/performance.md)
-            grad_weight = torch.mm(grad_output.t(), x)
+            # The batch is the sum's axis here: the faster back end on this CPU (measured once, docs/performance.md)
+            grad_weight = weight_gradient(grad_output, x)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_bias = grad_output.sum(0)
         return grad_x, grad_weight, grad_bias

@@ -6,9 +6,10 @@ new tensor. :func:`linear_elu_chain` computes the same chain as one ``torch.auto
 
 - forward: each product on oneDNN (``rsl_sim.modules.linear``; products under ``ONEDNN_MIN_MACS`` on the BLAS), each
   ELU in place on the product's output, which is the only tensor kept per layer;
-- backward (by hand): ``dL/dW = (dL/dy)^T x`` on the BLAS, ``dL/db`` the batch sum, ``dL/dx = dL/dy W`` on oneDNN, and
-  the ELU's gradient in place on that input gradient from the ELU's output (``grad * (out + alpha)`` where
-  ``out <= 0``), so no ``exp`` is recomputed and no tensor is allocated for it.
+- backward (by hand): ``dL/dW = (dL/dy)^T x`` on the BLAS or oneDNN, whichever is faster on the CPU
+  (``linear.weight_gradient``), ``dL/db`` the batch sum, ``dL/dx = dL/dy W`` on oneDNN, and the ELU's gradient in
+  place on that input gradient from the ELU's output (``grad * (out + alpha)`` where ``out <= 0``), so no ``exp`` is
+  recomputed and no tensor is allocated for it.
 
 The arithmetic is that of the module-by-module fast path (``Linear`` on oneDNN, ELU in place): it differs from
 ``nn.Linear`` / ``nn.ELU`` by float32 rounding only. Second derivatives are not available (``create_graph=True`` raises
@@ -63,9 +64,9 @@ class _LinearELUChainFunction(torch.autograd.Function):
         grads: list[torch.Tensor | None] = [None] * (2 * num_layers)
         grad = grad_output.contiguous()
         for i in reversed(range(num_layers)):
-            # Parameter gradients: (dL/dy)^T x on the BLAS (it reads both operands transposed in place), batch sum
+            # Parameter gradients: (dL/dy)^T x on the back end that is faster on this CPU, and the batch sum
             if needs[2 + 2 * i]:
-                grads[2 * i] = torch.mm(grad.t(), inputs[i])
+                grads[2 * i] = linear_module.weight_gradient(grad, inputs[i])
             if ctx.has_bias[i] and needs[3 + 2 * i]:
                 grads[2 * i + 1] = grad.sum(0)
             if i == 0 and not needs[0]:
