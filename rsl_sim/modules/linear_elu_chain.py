@@ -36,19 +36,30 @@ def _product(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -
     return F.linear(x, weight, bias)
 
 
+def _chain_forward(
+    x: torch.Tensor, alphas: Sequence[float], params: Sequence[torch.Tensor | None]
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The chain's output for a 2-D ``x`` and every layer's input (``x``, then each ELU's output, made in place).
+
+    ``params`` alternate weight and bias (None for a layer without bias).
+    """
+    inputs = [x]
+    h = x
+    for i, (weight, bias) in enumerate(zip(params[0::2], params[1::2])):
+        h = _product(h, weight, bias)
+        if i < len(alphas):
+            h = F.elu(h, alphas[i], inplace=True)
+            inputs.append(h)
+    return h, inputs
+
+
 class _LinearELUChainFunction(torch.autograd.Function):
     """``y = L_n(elu(... elu(L_1(x))))`` with a hand-written backward (2-D ``x``; see the module docstring)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, alphas: tuple[float, ...], *params: torch.Tensor | None) -> torch.Tensor:  # type: ignore[override]
         weights, biases = params[0::2], params[1::2]
-        inputs = [x]
-        h = x
-        for i, (weight, bias) in enumerate(zip(weights, biases)):
-            h = _product(h, weight, bias)
-            if i < len(alphas):
-                h = F.elu(h, alphas[i], inplace=True)
-                inputs.append(h)
+        h, inputs = _chain_forward(x, alphas, params)
         ctx.save_for_backward(*inputs, *weights)
         ctx.alphas = alphas
         ctx.has_bias = tuple(bias is not None for bias in biases)
@@ -107,9 +118,5 @@ def linear_elu_chain(x: torch.Tensor, linears: Sequence[nn.Linear], alphas: Sequ
         output = _LinearELUChainFunction.apply(flat, tuple(alphas), *params)
     else:
         # No graph to record: the forward alone, without the autograd node
-        output = flat
-        for i, layer in enumerate(linears):
-            output = _product(output, layer.weight, layer.bias)
-            if i < len(alphas):
-                output = F.elu(output, alphas[i], inplace=True)
+        output, _ = _chain_forward(flat, alphas, params)
     return output if x.dim() == 2 else output.reshape(*x.shape[:-1], output.shape[-1])
