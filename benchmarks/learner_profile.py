@@ -9,6 +9,11 @@ internally (e.g. the copies a oneDNN product makes of strided inputs). "Python a
 CPU time minus the ops' time: interpreter, autograd bookkeeping, dispatch and the timer's own cost (a few microseconds
 per op call, also counted).
 
+Last, the matrix products (``PRODUCT_OPS``) are set apart from everything else, and two ratios are derived from them:
+the ratio rsl_sim would reach if its products ran at rsl-rl-lib's speed (on a CPU where oneDNN is no faster than MKL,
+all of rsl_sim's gain must come from the other work), and the highest ratio any learner could reach there, one that
+did nothing but rsl-rl-lib's products (the products' floating-point operations are the same in both learners).
+
 ``--torch_profiler`` prints torch.profiler's wall-clock tables instead (per op, self time), for comparison.
 
 Usage::
@@ -29,6 +34,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from learner_throughput import LIBRARIES, machine_summary, make_runner, rollout  # noqa: E402
+
+# The ATen / oneDNN ops that are matrix products (forward products, input and weight gradients) in either learner
+PRODUCT_OPS = ("mkldnn._linear_pointwise", "aten.mm", "aten.addmm", "aten.linear", "aten.matmul", "aten.bmm")
 
 
 class OpTimer(TorchDispatchMode):
@@ -61,8 +69,12 @@ def phases(library: str, num_envs: int):
     return {"rollout": collect, "update": runner.alg.update}
 
 
-def op_table(library: str, num_envs: int, repeats: int, rows: int) -> dict[str, float]:
-    """Print the per-op CPU-time tables of both phases of ``library``; returns the phases' CPU seconds per repeat."""
+def op_table(library: str, num_envs: int, repeats: int, rows: int) -> tuple[dict[str, float], float]:
+    """Print the per-op CPU-time tables of both phases of ``library``.
+
+    Returns:
+        The phases' CPU seconds per repeat, and the matrix products' CPU seconds per repeat (both phases together).
+    """
     runs = phases(library, num_envs)
     timers = {name: OpTimer() for name in runs}
     cpu = dict.fromkeys(runs, 0.0)
@@ -83,7 +95,35 @@ def op_table(library: str, num_envs: int, repeats: int, rows: int) -> dict[str, 
         for op, seconds in entries:
             calls = f"{timer.calls[op] // repeats}" if op in timer.calls else ""
             print(f"  {op:<42} {calls:>6} {1e3 * seconds / repeats:>8.1f} {100 * seconds / cpu[name]:>5.1f}%")
-    return totals
+    products = sum(timer.seconds[op] for timer in timers.values() for op in PRODUCT_OPS) / repeats
+    return totals, products
+
+
+def print_product_bound(ours: float, ours_products: float, theirs: float, theirs_products: float) -> None:
+    """Print the products / other work split of an iteration and the ratios it bounds (CPU seconds in).
+
+    With ``s`` the products' share of rsl-rl-lib's iteration, ``o`` rsl_sim's other work as a fraction of it and ``g``
+    how much faster rsl_sim's products run, the ratio is ``1 / (s / g + o)``; the products at equal speed give
+    ``1 / (s + o)``, a learner doing nothing but the products at most ``1 / s``, and a target ratio ``r`` needs
+    ``g >= s / (1 / r - o)``.
+    """
+    ours_other, theirs_other = ours - ours_products, theirs - theirs_products
+    share, other = theirs_products / theirs, ours_other / theirs
+    print("\nCPU ms per iteration   rsl_sim  rsl-rl-lib")
+    print(f"  {'matrix products':<20} {1e3 * ours_products:>7.0f} {1e3 * theirs_products:>11.0f}")
+    print(f"  {'all other work':<20} {1e3 * ours_other:>7.0f} {1e3 * theirs_other:>11.0f}")
+    print(
+        f"products' share of rsl-rl-lib's iteration s = {share:.3f}, rsl_sim's other work o = {other:.3f} of it, "
+        f"rsl_sim's products {theirs_products / ours_products:.2f}x as fast"
+    )
+    print(
+        f"ratio with rsl_sim's products at rsl-rl-lib's speed: {1 / (share + other):.2f}; "
+        f"at most {1 / share:.2f} for a learner with no work besides those products"
+    )
+    for target in (1.3, 2.0):
+        room = 1 / target - other
+        needed = f"products >= {share / room:.2f}x as fast as rsl-rl-lib's" if room > 0 else "less other work first"
+        print(f"ratio {target}x needs {needed}")
 
 
 def torch_profiler_tables(library: str, num_envs: int, rows: int) -> None:
@@ -107,12 +147,12 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(machine_summary())
-    totals = {}
+    totals, products = {}, {}
     for library in LIBRARIES:
         if args.torch_profiler:
             torch_profiler_tables(library, args.num_envs, args.rows)
         else:
-            totals[library] = op_table(library, args.num_envs, args.repeats, args.rows)
+            totals[library], products[library] = op_table(library, args.num_envs, args.repeats, args.rows)
     if totals:
         ours, theirs = totals["rsl_sim"], totals["rsl_rl"]
         print("\nCPU ms per iteration   rsl_sim  rsl-rl-lib  ratio")
@@ -122,6 +162,7 @@ def main() -> None:
             )
         ours_all, theirs_all = sum(ours.values()), sum(theirs.values())
         print(f"  {'iteration':<20} {1e3 * ours_all:>7.0f} {1e3 * theirs_all:>11.0f} {theirs_all / ours_all:>6.2f}")
+        print_product_bound(ours_all, products["rsl_sim"], theirs_all, products["rsl_rl"])
 
 
 if __name__ == "__main__":

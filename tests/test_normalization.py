@@ -43,6 +43,40 @@ def test_forward_normalizes_without_updating():
     assert all(torch.equal(state[k], v) for k, v in norm.state_dict().items())
 
 
+def test_forward_equals_the_reference_formula_bit_for_bit_and_leaves_the_input_alone():
+    # RSL-RL computes (x - mean) / (std + eps); the in-place division on the difference gives the same bits
+    torch.manual_seed(4)
+    norm = EmpiricalNormalization(283, eps=0.01)
+    norm.update(torch.randn(4096, 283) * 7 + 3)
+    x = torch.randn(3072, 283) * 7 + 3
+    before = x.clone()
+    assert torch.equal(norm(x), (x - norm._mean) / (norm._std + 0.01))
+    assert torch.equal(x, before)
+
+
+def test_forward_is_differentiable_in_its_input():
+    norm = EmpiricalNormalization(3, eps=0.01)
+    norm.update(torch.tensor([[0.0, 1.0, 2.0], [2.0, 5.0, 2.0]]))
+    x = torch.randn(4, 3, requires_grad=True)
+    norm(x).sum().backward()
+    torch.testing.assert_close(x.grad, (1.0 / (norm.std + 0.01)).expand(4, 3))
+
+
+@pytest.mark.parametrize("chunk_elements", [1, 7, 2**20])
+def test_batch_statistics_in_chunks_equal_float64_statistics(monkeypatch, chunk_elements):
+    # Chunks of one row, of two rows with a remainder (7 // 3), and the library's size (one chunk here)
+    import rsl_sim.modules.normalization as normalization
+
+    monkeypatch.setattr(normalization, "_MOMENTS_CHUNK_ELEMENTS", chunk_elements)
+    torch.manual_seed(5)
+    data = torch.randn(1001, 3) * torch.tensor([1.0, 30.0, 0.01]) + torch.tensor([5.0, -100.0, 0.0])
+    norm = EmpiricalNormalization(3)
+    norm.update(data)
+    reference = data.double()
+    torch.testing.assert_close(norm.mean, reference.mean(dim=0).float(), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(norm._var.squeeze(0), reference.var(dim=0, unbiased=False).float(), rtol=1e-5, atol=1e-9)
+
+
 def test_inverse_of_forward_is_identity():
     torch.manual_seed(3)
     norm = EmpiricalNormalization([2, 3])
