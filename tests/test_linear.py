@@ -88,6 +88,22 @@ def test_weight_gradient_back_ends_agree_and_the_choice_is_checked(monkeypatch):
         linear_module.set_onednn_weight_gradient("yes")
 
 
+def test_an_earlier_runs_weight_gradient_choice_is_adopted_unless_pinned(monkeypatch):
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_PINNED", False)
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", None)
+    assert linear_module.decided_onednn_weight_gradient() is None  # asking does not measure
+    # None (the earlier run had not chosen) changes nothing; a choice replaces an undecided or measured one
+    assert linear_module.adopt_onednn_weight_gradient(None) is None
+    assert linear_module.adopt_onednn_weight_gradient(True) is True
+    assert linear_module.adopt_onednn_weight_gradient(False) is False
+    # fixed by the user (set_onednn_weight_gradient or the environment variable): kept
+    linear_module.set_onednn_weight_gradient(True)
+    assert linear_module.adopt_onednn_weight_gradient(False) is True
+    assert linear_module.decided_onednn_weight_gradient() is True
+    with pytest.raises(TypeError, match="expects True, False or None, got 1"):
+        linear_module.adopt_onednn_weight_gradient(1)
+
+
 def test_weight_gradient_environment_variable_is_checked():
     import subprocess
     import sys
@@ -98,7 +114,11 @@ def test_weight_gradient_environment_variable_is_checked():
     )
     assert result.returncode != 0
     assert "RSL_SIM_ONEDNN_WEIGHT_GRADIENT='fast' is not one of ['0', '1', 'auto']" in result.stderr
-    code = "import rsl_sim.modules.linear as m; print(m.onednn_weight_gradient_enabled())"
+    code = (
+        "import rsl_sim.modules.linear as m; m.adopt_onednn_weight_gradient(not m.decided_onednn_weight_gradient());"
+        " print(m.onednn_weight_gradient_enabled())"
+    )
+    # the value set in the environment holds, also against an earlier run's choice
     for value, expected in (("0", "False"), ("1", str(onednn_linear_available()))):
         env["RSL_SIM_ONEDNN_WEIGHT_GRADIENT"] = value
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

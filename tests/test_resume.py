@@ -72,6 +72,33 @@ def test_checkpoint_holds_plain_data_only(tmp_path):
     assert resume["env"]["env"]["kind"] == "classic_control" and len(resume["env"]["env"]["sub_envs"]) == NUM_ENVS
 
 
+def test_resumed_run_keeps_the_weight_gradient_back_end_of_its_checkpoint(tmp_path, monkeypatch):
+    # A new process measures the back end again; near the threshold it could choose the other one and sum differently
+    import rsl_sim.modules.linear as linear_module
+
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_PINNED", False)
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", True)  # the first run measured oneDNN faster
+    pendulum_runner(False, seed=0, log_dir=str(tmp_path)).learn(1)
+    data = torch.load(tmp_path / "model_0.pt", weights_only=True)
+    assert data["resume_state"]["arithmetic"] == {"onednn_weight_gradient": True}
+
+    # The next process: undecided, and its measurement would choose the BLAS; resuming takes the checkpoint's choice
+    monkeypatch.setattr(linear_module, "_WEIGHT_GRADIENT_ON_ONEDNN", None)
+    monkeypatch.setattr(linear_module, "_measure_onednn_weight_gradient_speedup", lambda repeats=5: 1.0)
+    resumed = pendulum_runner(False, seed=1, log_dir=None)
+    resumed.load(str(tmp_path / "model_0.pt"))
+    assert linear_module.decided_onednn_weight_gradient() is None  # applied by learn, not by load
+    resumed.learn(1)
+    assert linear_module.decided_onednn_weight_gradient() is True
+
+    # A back end the user fixed stays
+    linear_module.set_onednn_weight_gradient(False)
+    pinned = pendulum_runner(False, seed=1, log_dir=None)
+    pinned.load(str(tmp_path / "model_0.pt"))
+    pinned.learn(1)
+    assert linear_module.decided_onednn_weight_gradient() is False
+
+
 def test_rng_states_round_trip_through_weights_only_load(tmp_path):
     import random
 

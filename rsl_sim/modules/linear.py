@@ -36,6 +36,8 @@ from torch import nn
 __all__ = [
     "ONEDNN_MIN_MACS",
     "Linear",
+    "adopt_onednn_weight_gradient",
+    "decided_onednn_weight_gradient",
     "onednn_arithmetic_applies",
     "onednn_linear_available",
     "onednn_linear_enabled",
@@ -113,6 +115,8 @@ if _weight_gradient_setting not in _WEIGHT_GRADIENT_CHOICES:
         "gradients faster, '1' uses oneDNN, '0' the BLAS."
     )
 _WEIGHT_GRADIENT_ON_ONEDNN: bool | None = _WEIGHT_GRADIENT_CHOICES[_weight_gradient_setting]
+# Whether the user fixed the choice (environment variable or set_onednn_weight_gradient); a resumed run keeps it then
+_WEIGHT_GRADIENT_PINNED = _WEIGHT_GRADIENT_ON_ONEDNN is not None
 
 
 def _dense_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
@@ -168,11 +172,47 @@ def set_onednn_weight_gradient(enabled: bool | None) -> bool | None:
     Raises:
         TypeError: If ``enabled`` is not True, False or None.
     """
-    global _WEIGHT_GRADIENT_ON_ONEDNN
+    global _WEIGHT_GRADIENT_ON_ONEDNN, _WEIGHT_GRADIENT_PINNED
     if enabled is not None and not isinstance(enabled, bool):
         raise TypeError(f"set_onednn_weight_gradient expects True, False or None, got {enabled!r}.")
     previous, _WEIGHT_GRADIENT_ON_ONEDNN = _WEIGHT_GRADIENT_ON_ONEDNN, enabled
+    _WEIGHT_GRADIENT_PINNED = enabled is not None
     return previous
+
+
+def decided_onednn_weight_gradient() -> bool | None:
+    """The weight-gradient back end this process uses, without measuring: True (oneDNN), False (BLAS) or None.
+
+    None until the first weight gradient of a float32 product large enough for oneDNN is computed under ``auto``
+    (e.g. always on a GPU). A checkpoint stores it, so that a resumed run computes the same sums
+    (:func:`adopt_onednn_weight_gradient`).
+    """
+    return _WEIGHT_GRADIENT_ON_ONEDNN
+
+
+def adopt_onednn_weight_gradient(enabled: bool | None) -> bool | None:
+    """Continue an earlier run's choice of weight-gradient back end (from its checkpoint) unless the user fixed one.
+
+    Under ``auto`` a new process measures again, and on a CPU where oneDNN's speed-up is close to
+    :data:`ONEDNN_WEIGHT_GRADIENT_MIN_SPEEDUP` the measurement can come out the other way; a resumed run would then sum
+    in another order and no longer repeat the uninterrupted run bit for bit. A choice fixed by
+    ``RSL_SIM_ONEDNN_WEIGHT_GRADIENT=1|0`` or :func:`set_onednn_weight_gradient` is kept.
+
+    Args:
+        enabled: The earlier run's choice (None: it had made none, nothing changes).
+
+    Returns:
+        The choice in effect afterwards (None where still undecided).
+
+    Raises:
+        TypeError: If ``enabled`` is not True, False or None.
+    """
+    global _WEIGHT_GRADIENT_ON_ONEDNN
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"adopt_onednn_weight_gradient expects True, False or None, got {enabled!r}.")
+    if enabled is not None and not _WEIGHT_GRADIENT_PINNED:
+        _WEIGHT_GRADIENT_ON_ONEDNN = enabled
+    return _WEIGHT_GRADIENT_ON_ONEDNN
 
 
 def weight_gradient(grad_output: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,8 @@ A checkpoint written by :meth:`~rsl_sim.runners.OnPolicyRunner.save` holds, unde
 - ``"rnd"``: with curiosity, RND's step counter and weight (the weight schedule) and the running discounted return of
   its reward normalizer, which its state dict leaves out;
 - ``"statistics"``: the logger's episode statistics and totals, so that the logged curves continue;
+- ``"arithmetic"``: the weight-gradient back end the process had chosen (``onednn_weight_gradient``: True, False or
+  None, see :func:`rsl_sim.modules.linear.adopt_onednn_weight_gradient`), which a new process would measure again;
 - ``"env"``: the env's state from its optional ``get_env_state()`` (see :class:`~rsl_sim.env.VecEnv`), or ``None``
   with ``"env_missing_reason"`` when the env cannot save it.
 
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from rsl_sim.modules.linear import adopt_onednn_weight_gradient, decided_onednn_weight_gradient
 from rsl_sim.utils.rng_state import get_rng_states, set_rng_states
 
 if TYPE_CHECKING:
@@ -108,6 +111,7 @@ def capture_resume_state(runner: OnPolicyRunner) -> dict[str, Any]:
         "counters": counters,
         "rnd": _rnd_state(getattr(alg, "rnd", None)),
         "statistics": runner.logger.state_dict(),
+        "arithmetic": {"onednn_weight_gradient": decided_onednn_weight_gradient()},
         "env": env_state,
         "env_missing_reason": reason,
     }
@@ -116,8 +120,8 @@ def capture_resume_state(runner: OnPolicyRunner) -> dict[str, Any]:
 def restore_learner_state(runner: OnPolicyRunner, state: dict[str, Any]) -> None:
     """Apply the learner's part of a resume state before the first iteration of a resumed ``learn``.
 
-    Recurrent states, counters and episode statistics, then the random number generators (last, so that nothing
-    after them draws before the first iteration). The env's part is :func:`restore_env_state`.
+    Recurrent states, counters, episode statistics and the weight-gradient back end, then the random number generators
+    (last, so that nothing after them draws before the first iteration). The env's part is :func:`restore_env_state`.
 
     Args:
         runner: The runner about to continue.
@@ -143,6 +147,7 @@ def restore_learner_state(runner: OnPolicyRunner, state: dict[str, Any]) -> None
             rnd.reward_normalizer._discounted_return = rnd_state["discounted_return"].to(runner.device)
     if "statistics" in state:
         runner.logger.load_state_dict(state["statistics"])
+    adopt_onednn_weight_gradient(state.get("arithmetic", {}).get("onednn_weight_gradient"))
     if "rng" in state:
         set_rng_states(state["rng"])
 
