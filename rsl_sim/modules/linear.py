@@ -119,6 +119,12 @@ _WEIGHT_GRADIENT_ON_ONEDNN: bool | None = _WEIGHT_GRADIENT_CHOICES[_weight_gradi
 _WEIGHT_GRADIENT_PINNED = _WEIGHT_GRADIENT_ON_ONEDNN is not None
 
 
+def _check_choice(function: str, enabled: bool | None) -> None:
+    """Raise a TypeError naming ``function`` unless ``enabled`` is True, False or None."""
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"{function} expects True, False or None, got {enabled!r}.")
+
+
 def _dense_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     """``x @ weight^T (+ bias)`` for a 2-D ``x`` on oneDNN (strided inputs, e.g. transposed views, are fine)."""
     return _KERNEL(x, weight, bias, "none", [], "")  # type: ignore[operator]
@@ -173,8 +179,7 @@ def set_onednn_weight_gradient(enabled: bool | None) -> bool | None:
         TypeError: If ``enabled`` is not True, False or None.
     """
     global _WEIGHT_GRADIENT_ON_ONEDNN, _WEIGHT_GRADIENT_PINNED
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"set_onednn_weight_gradient expects True, False or None, got {enabled!r}.")
+    _check_choice("set_onednn_weight_gradient", enabled)
     previous, _WEIGHT_GRADIENT_ON_ONEDNN = _WEIGHT_GRADIENT_ON_ONEDNN, enabled
     _WEIGHT_GRADIENT_PINNED = enabled is not None
     return previous
@@ -208,8 +213,7 @@ def adopt_onednn_weight_gradient(enabled: bool | None) -> bool | None:
         TypeError: If ``enabled`` is not True, False or None.
     """
     global _WEIGHT_GRADIENT_ON_ONEDNN
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"adopt_onednn_weight_gradient expects True, False or None, got {enabled!r}.")
+    _check_choice("adopt_onednn_weight_gradient", enabled)
     if enabled is not None and not _WEIGHT_GRADIENT_PINNED:
         _WEIGHT_GRADIENT_ON_ONEDNN = enabled
     return _WEIGHT_GRADIENT_ON_ONEDNN
